@@ -1,0 +1,19 @@
+"""Pure checks: Inventory -> findings. No I/O here, and no imports of collectors or SDKs.
+
+The registry is the explicit tuple below; each module keeps its own CHECKS list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from checksheet.checks.base import Check, Outcome, run_check, run_checks
+
+ALL: tuple[Check, ...] = ()
+
+
+def by_id() -> Mapping[str, Check]:
+    return {c.id: c for c in ALL}
+
+
+__all__ = ["ALL", "Check", "Outcome", "by_id", "run_check", "run_checks"]

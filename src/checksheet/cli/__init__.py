@@ -1,0 +1,73 @@
+"""The command line: the only place that prints and exits."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from checksheet import __version__
+from checksheet.cli import catalog_cmds, project
+from checksheet.cli.output import err_console
+from checksheet.config import load_settings
+from checksheet.errors import ChecksheetError
+
+app = typer.Typer(
+    name="checksheet",
+    help="Answer customers' security check sheets (セキュリティチェックシート) from live, tamper-evident evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"checksheet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Answer customers' security check sheets (セキュリティチェックシート) from live, tamper-evident evidence."""
+
+
+project.register(app)
+catalog_cmds.register(app)
+
+
+def _lang() -> str:
+    try:
+        return load_settings().lang
+    except ChecksheetError:
+        return "en"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; map errors to one line on stderr and the exit codes of DESIGN.md."""
+    try:
+        result = app(args=argv, prog_name="checksheet", standalone_mode=False)
+    except typer.Exit as err:
+        return err.exit_code
+    except typer.TyperException as err:  # click's usage errors, vendored by Typer
+        message = err.format_message() if hasattr(err, "format_message") else str(err)
+        err_console.print(f"checksheet: error: {' '.join(message.split())}", markup=False)
+        return int(getattr(err, "exit_code", 2))
+    except typer.Abort:
+        err_console.print("checksheet: aborted", markup=False)
+        return 130
+    except ChecksheetError as err:
+        err_console.print(f"checksheet: error: {err.diagnostics(_lang())}", markup=False)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Opening the database: engine, sessions, WAL for SQLite, Alembic migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from checksheet.errors import StoreError
+
+MIGRATIONS = resources.files(__package__) / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for error messages."""
+    head, sep, tail = url.partition("@")
+    if not sep or "://" not in head:
+        return url
+    scheme, _, userinfo = head.partition("://")
+    return f"{scheme}://{userinfo.split(':', 1)[0]}@{tail}"
+
+
+class Store:
+    """One database: an engine and a session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except (SQLAlchemyError, ImportError, ValueError) as err:
+            raise StoreError(f"cannot open database {_redacted(url)}: {err}") from err
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except SQLAlchemyError as err:
+            session.rollback()
+            raise StoreError(f"database error: {err.__class__.__name__}: {err.orig if hasattr(err, 'orig') else err}") from err
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def _alembic(self) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration."""
+        try:
+            command.upgrade(self._alembic(), "head")
+        except SQLAlchemyError as err:
+            raise StoreError(f"cannot migrate {_redacted(self.url)}: {err}") from err
+
+    def is_current(self) -> bool:
+        head = ScriptDirectory.from_config(self._alembic()).get_current_head()
+        try:
+            with self.engine.connect() as conn:
+                return MigrationContext.configure(conn).get_current_revision() == head
+        except SQLAlchemyError as err:
+            raise StoreError(f"cannot open database {_redacted(self.url)}: {err}") from err
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open the database at `url`, migrating it to the current schema unless told not to."""
+    store = Store(url)
+    if migrate and not store.is_current():
+        store.upgrade()
+    return store
