@@ -7,7 +7,7 @@ import sys
 import typer
 
 from checksheet import __version__
-from checksheet.cli import catalog_cmds, project
+from checksheet.cli import catalog_cmds, findings, project
 from checksheet.cli.output import err_console
 from checksheet.config import load_settings
 from checksheet.errors import ChecksheetError
@@ -39,6 +39,7 @@ def _root(
 
 project.register(app)
 catalog_cmds.register(app)
+findings.register(app)
 
 
 def _lang() -> str:
