@@ -29,7 +29,7 @@ class Strict(BaseModel):
 
 def _is_annex_a(ref: str) -> bool:
     match = ISO_ANNEX_A.match(ref)
-    return bool(match) and 1 <= int(match.group(2)) <= ANNEX_A_SIZES[match.group(1)]
+    return match is not None and 1 <= int(match.group(2)) <= ANNEX_A_SIZES[match.group(1)]
 
 
 class TextSchema(Strict):

@@ -8,7 +8,7 @@ import typer
 
 from checksheet import catalog
 from checksheet.cli import context
-from checksheet.cli.output import Format, LangChoice, console, print_json, table
+from checksheet.cli.output import Format, LangChoice, console, headings, print_json, table
 from checksheet.errors import UsageError
 from checksheet.model import Control, Lang
 
@@ -58,11 +58,13 @@ def controls(
     selected = [c for c in catalog.catalog().values() if domain is None or c.domain == domain.upper()]
     if domain and not selected:
         known = ", ".join(d.id for d in catalog.domains())
-        raise UsageError(f"unknown domain {domain!r}; known: {known}", ja=f"ドメイン {domain!r} はありません。候補: {known}")
+        raise UsageError(
+            f"unknown domain {domain!r}; known: {known}", ja=f"ドメイン {domain!r} はありません。候補: {known}"
+        )
     if format is Format.JSON:
         print_json([control_json(c, lang.value if lang else None) for c in selected])
         return
-    t = table("ID", "ドメイン" if out_lang == "ja" else "Domain", "タイトル" if out_lang == "ja" else "Title", "ISO 27001")
+    t = table(*headings(out_lang, "ID", "domain", "title", "ISO 27001"))
     for c in selected:
         t.add_row(c.id, c.domain, c.title.get(out_lang), ", ".join(c.mappings.iso27001))
     console.print(t)

@@ -13,7 +13,9 @@ from checksheet.cli import context
 from checksheet.cli.output import LangChoice, console, print_json, table
 from checksheet.model import Finding, Status
 
-scan_app = typer.Typer(help="Collect evidence (AWS accounts, Linux hosts) and evaluate the checks.", no_args_is_help=True)
+scan_app = typer.Typer(
+    help="Collect evidence (AWS accounts, Linux hosts) and evaluate the checks.", no_args_is_help=True
+)
 
 
 class FindingsFormat(StrEnum):

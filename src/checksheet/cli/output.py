@@ -26,6 +26,19 @@ class LangChoice(StrEnum):
     EN = "en"
 
 
+#: Column headings shared by the tables of several commands.
+HEADINGS: dict[str, Text] = {
+    "domain": Text("ドメイン", "Domain"),
+    "title": Text("タイトル", "Title"),
+    "state": Text("状態", "State"),
+    "evidence": Text("根拠", "Evidence"),
+}
+
+
+def headings(lang: Lang, *names: str) -> list[str]:
+    return [HEADINGS[n].get(lang) if n in HEADINGS else n for n in names]
+
+
 def print_json(document: Any) -> None:
     """One JSON document on stdout and nothing else there."""
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str))

@@ -6,7 +6,7 @@ import typer
 
 from checksheet import catalog, run
 from checksheet.cli import context
-from checksheet.cli.output import Format, LangChoice, console, print_json, say, state_label, table
+from checksheet.cli.output import Format, LangChoice, console, headings, print_json, say, state_label, table
 from checksheet.config import CONFIG_FILE, DEFAULT_CONFIG
 from checksheet.model import ControlState, Text
 
@@ -50,8 +50,7 @@ def status(
     if format is Format.JSON:
         print_json([s.to_json(out_lang) for s in statuses])
         return
-    t = table("ID", "状態" if out_lang == "ja" else "State", "タイトル" if out_lang == "ja" else "Title",
-              "根拠" if out_lang == "ja" else "Evidence")
+    t = table(*headings(out_lang, "ID", "state", "title", "evidence"))
     for s in statuses:
         reasons = "; ".join(r.get(out_lang) for r in s.reasons[:3])
         t.add_row(s.control_id, state_label(s.state, out_lang), controls[s.control_id].title.get(out_lang), reasons)

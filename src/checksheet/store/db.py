@@ -62,7 +62,8 @@ class Store:
             session.commit()
         except SQLAlchemyError as err:
             session.rollback()
-            raise StoreError(f"database error: {err.__class__.__name__}: {err.orig if hasattr(err, 'orig') else err}") from err
+            detail = getattr(err, "orig", None) or err
+            raise StoreError(f"database error: {type(err).__name__}: {detail}") from err
         except BaseException:
             session.rollback()
             raise

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from checksheet.inventory import Inventory
 from checksheet.model import (
@@ -79,7 +79,7 @@ def save_scan(
         s.flush()
         if len(inventory):
             s.execute(
-                ResourceRow.__table__.insert(),
+                insert(ResourceRow),
                 [
                     {
                         "scan_id": scan.id, "provider": r.provider, "account": r.account, "region": r.region,
@@ -90,7 +90,7 @@ def save_scan(
             )
         if inventory.faults:
             s.execute(
-                FaultRow.__table__.insert(),
+                insert(FaultRow),
                 [
                     {
                         "scan_id": scan.id, "provider": f.provider, "account": f.account, "region": f.region,
@@ -101,7 +101,7 @@ def save_scan(
                 ],
             )
         if findings:
-            s.execute(FindingRow.__table__.insert(), [_finding_row(scan.id, f) for f in findings])
+            s.execute(insert(FindingRow), [_finding_row(scan.id, f) for f in findings])
         return _summary(scan)
 
 
@@ -157,7 +157,9 @@ def inventory_of(store: Store, scan_id: int) -> Inventory:
         scan = s.get(ScanRow, scan_id)
         resources = [
             Resource(r.provider, r.account, r.region, r.type, r.resource_id, r.attributes)
-            for r in s.scalars(select(ResourceRow).where(ResourceRow.scan_id == scan_id).order_by(ResourceRow.id))
+            for r in s.scalars(
+                select(ResourceRow).where(ResourceRow.scan_id == scan_id).order_by(ResourceRow.id)
+            )
         ]
         faults = [
             Fault(f.provider, f.account, f.region, f.service, f.resource_type, f.action, f.message)
@@ -173,7 +175,7 @@ def replace_statuses(store: Store, statuses: Sequence[ControlStatus]) -> None:
         s.execute(delete(ControlStatusRow))
         if statuses:
             s.execute(
-                ControlStatusRow.__table__.insert(),
+                insert(ControlStatusRow),
                 [
                     {
                         "control_id": c.control_id, "state": c.state.value, "passed": c.passed,

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checksheet.config import CONFIG_FILE, DEFAULT_CONFIG, load_settings
+from checksheet.errors import ConfigError
+
+
+def test_defaults_put_sqlite_in_the_project_folder(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, environ={})
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve()}/.checksheet/checksheet.db"
+    assert settings.lang == "ja" and settings.is_sqlite
+
+
+def test_file_then_environment_override(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text('[checksheet]\nlang = "en"\ndrill_interval_days = 30\n', encoding="utf-8")
+    settings = load_settings(tmp_path, environ={"CHECKSHEET_DRILL_INTERVAL_DAYS": "45",
+                                                "CHECKSHEET_AWS_REGIONS": "us-east-1, ap-northeast-1"})
+    assert settings.lang == "en"
+    assert settings.drill_interval_days == 45
+    assert settings.aws_regions == ("us-east-1", "ap-northeast-1")
+
+
+def test_the_default_config_file_is_valid(tmp_path: Path) -> None:
+    (tmp_path / CONFIG_FILE).write_text(DEFAULT_CONFIG, encoding="utf-8")
+    assert load_settings(tmp_path, environ={}).drill_interval_days == 92
+
+
+@pytest.mark.parametrize(
+    ("content", "env", "message"),
+    [
+        ("[checksheet\n", {}, "not valid TOML"),
+        ('[checksheet]\nlang = "fr"\n', {}, "setting lang"),
+        ('[checksheet]\nunknown = 1\n', {}, "setting unknown"),
+        ("", {"CHECKSHEET_DRILL_INTERVAL_DAYS": "soon"}, "setting drill_interval_days"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(tmp_path: Path, content: str, env: dict[str, str], message: str) -> None:
+    (tmp_path / CONFIG_FILE).write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as err:
+        load_settings(tmp_path, environ=env)
+    assert "\n" not in err.value.diagnostics()
