@@ -19,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"max_content_width": 100, "terminal_width": 100},
 )
 
 
@@ -57,13 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     except typer.TyperException as err:  # click's usage errors, vendored by Typer
         message = err.format_message() if hasattr(err, "format_message") else str(err)
-        err_console.print(f"checksheet: error: {' '.join(message.split())}", markup=False)
+        err_console.print(f"checksheet: error: {' '.join(message.split())}", markup=False, soft_wrap=True)
         return int(getattr(err, "exit_code", 2))
     except typer.Abort:
-        err_console.print("checksheet: aborted", markup=False)
+        err_console.print("checksheet: aborted", markup=False, soft_wrap=True)
         return 130
     except ChecksheetError as err:
-        err_console.print(f"checksheet: error: {err.diagnostics(_lang())}", markup=False)
+        err_console.print(f"checksheet: error: {err.diagnostics(_lang())}", markup=False, soft_wrap=True)
         return err.exit_code
     except KeyboardInterrupt:
         return 130
