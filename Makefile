@@ -18,7 +18,7 @@ test: $(BIN)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
