@@ -179,4 +179,16 @@ class SealRow(Base):
     ledger_seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class LedgerNodeRow(Base):
+    """Cached Merkle subtree hashes (level >= 6) so an inclusion proof reads a few rows, not the ledger.
+
+    Derived data: `ledger verify` recomputes and compares every one of them.
+    """
+
+    __tablename__ = "ledger_nodes"
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 Index("ix_findings_scan_status", FindingRow.scan_id, FindingRow.status)
