@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from checksheet.checks import host, host_access, host_patching
 from checksheet.checks.base import Check, Outcome, run_check, run_checks
 
-ALL: tuple[Check, ...] = ()
+ALL: tuple[Check, ...] = (*host.CHECKS, *host_access.CHECKS, *host_patching.CHECKS)
 
 
 def by_id() -> Mapping[str, Check]:

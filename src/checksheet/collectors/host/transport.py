@@ -1,0 +1,162 @@
+"""How a declared command reaches a host: locally (argument list, no shell) or over the system OpenSSH client.
+
+Both run exactly `Command.argv`; nothing else is ever executed on a host. The SSH transport
+uses the user's own `ssh` (so ~/.ssh/config, agents, ProxyJump and bastions work) with
+BatchMode and one multiplexed connection per host (ControlMaster), closed at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from checksheet.collectors.host.commands import Command
+from checksheet.errors import CollectionError
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What a command did. `error` is set when it could not run or did not finish (a fault)."""
+
+    stdout: str
+    rc: int
+    error: str | None = None
+
+
+class Transport(Protocol):
+    name: str  # local, ssh or ssm: the `region` of the host's resources
+    host: str  # the host's name in findings (`account`)
+
+    def run(self, command: Command) -> Result: ...
+
+    def close(self) -> None: ...
+
+
+def _decode(data: bytes | str | None) -> str:
+    if data is None:
+        return ""
+    return data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _sudo(argv: tuple[str, ...], use_sudo: bool, command: Command) -> tuple[str, ...]:
+    return ("sudo", "-n", *argv) if use_sudo and command.needs_sudo else argv
+
+
+class LocalTransport:
+    """This machine, or a directory holding another system's files (`root`)."""
+
+    name = "local"
+
+    def __init__(self, host: str | None = None, *, root: Path | None = None, sudo: bool = False,
+                 timeout: float = 60.0) -> None:
+        self.root = root
+        self.host = host or (root.name if root else os.uname().nodename)
+        self.sudo = sudo and os.geteuid() != 0
+        self.timeout = timeout
+        if root is not None and not root.is_dir():
+            raise CollectionError(f"{root}: not a directory", ja=f"{root} はディレクトリではありません")
+
+    def run(self, command: Command) -> Result:
+        if self.root is not None and command.live:
+            return Result("", 0, "probes the running system; not available when scanning a directory (--root)")
+        argv = command.argv + (("checksheet", str(self.root)) if self.root is not None else ())
+        try:
+            done = subprocess.run(_sudo(argv, self.sudo, command), capture_output=True, timeout=self.timeout,
+                                  check=False, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return Result("", -1, f"timed out after {self.timeout:g} s")
+        except OSError as err:
+            return Result("", -1, f"cannot run: {err}")
+        error = None if done.returncode == 0 else f"exit {done.returncode}: {_last_line(_decode(done.stderr))}"
+        return Result(_decode(done.stdout), done.returncode, error)
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SshOptions:
+    """What every SSH connection shares; per-host settings belong in ssh_config."""
+
+    timeout: float = 30.0
+    config_file: Path | None = None  # `ssh -F`; default: the user's ~/.ssh/config
+    sudo: bool = False
+    persist_seconds: int = 60
+
+
+class SshControlDir:
+    """A private directory for the ControlMaster sockets of one scan."""
+
+    def __init__(self) -> None:
+        # Short path: a unix socket path must stay under ~100 bytes; %C is a 40-char hash.
+        # mkdtemp makes it 0700, so no other user can hijack the sockets.
+        self.path = Path(tempfile.mkdtemp(prefix="cs-", dir="/tmp" if Path("/tmp").is_dir() else None))  # noqa: S108
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class SshTransport:
+    """`ssh DESTINATION -- COMMAND` with one multiplexed connection per host."""
+
+    name = "ssh"
+
+    def __init__(self, destination: str, options: SshOptions, control: SshControlDir, host: str | None = None) -> None:
+        if destination.startswith("-") or not destination.strip():
+            raise CollectionError(f"not an SSH destination: {destination!r}",
+                                  ja=f"SSH の接続先として正しくありません: {destination!r}")
+        if shutil.which("ssh") is None:
+            raise CollectionError("the OpenSSH client (ssh) is not installed",
+                                  ja="OpenSSH クライアント (ssh) がインストールされていません")
+        self.destination = destination
+        self.host = host or destination.rpartition("@")[2]
+        self.options = options
+        self.control = control
+
+    def _base(self) -> list[str]:
+        argv = ["ssh"]
+        if self.options.config_file is not None:
+            argv += ["-F", str(self.options.config_file)]
+        argv += [
+            "-o", "BatchMode=yes",
+            "-o", f"ConnectTimeout={max(1, int(self.options.timeout))}",
+            "-o", "ControlMaster=auto",
+            "-o", f"ControlPath={self.control.path}/%C",
+            "-o", f"ControlPersist={self.options.persist_seconds}",
+            "-o", "LogLevel=ERROR",
+        ]
+        return argv
+
+    def run(self, command: Command) -> Result:
+        sudo = self.options.sudo and command.needs_sudo
+        remote = ("sudo -n " if sudo else "") + command.command_line
+        argv = [*self._base(), "-T", "--", self.destination, remote]
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=self.options.timeout, check=False,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return Result("", -1, f"timed out after {self.options.timeout:g} s")
+        except OSError as err:
+            return Result("", -1, f"cannot run ssh: {err}")
+        stderr = _last_line(_decode(done.stderr))
+        if done.returncode == 255:
+            return Result("", 255, f"ssh failed: {stderr or 'connection error'}")
+        error = None if done.returncode == 0 else f"exit {done.returncode}: {stderr}"
+        return Result(_decode(done.stdout), done.returncode, error)
+
+    def close(self) -> None:
+        """Stop this host's master connection (ControlPersist would otherwise keep it a while)."""
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+            subprocess.run([*self._base(), "-O", "exit", "--", self.destination], capture_output=True,
+                           timeout=10, check=False, stdin=subprocess.DEVNULL)
