@@ -7,7 +7,8 @@ import sys
 import typer
 
 from checksheet import __version__
-from checksheet.cli import catalog_cmds, findings, project
+from checksheet.cli import answer_cmds, catalog_cmds, findings, project
+from checksheet.cli import scan_host
 from checksheet.cli.output import err_console
 from checksheet.config import load_settings
 from checksheet.errors import ChecksheetError
@@ -41,6 +42,8 @@ def _root(
 project.register(app)
 catalog_cmds.register(app)
 findings.register(app)
+scan_host.register(app)  # after findings: it adds `scan host` to findings' scan group
+answer_cmds.register(app)
 
 
 def _lang() -> str:
