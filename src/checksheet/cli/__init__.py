@@ -8,7 +8,6 @@ import typer
 
 from checksheet import __version__
 from checksheet.cli import answer_cmds, catalog_cmds, findings, project, scan_host
-from checksheet.cli import scan_host
 from checksheet.cli.output import err_console
 from checksheet.config import load_settings
 from checksheet.errors import ChecksheetError
