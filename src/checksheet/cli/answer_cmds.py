@@ -7,6 +7,7 @@ a subcommand name is taken as the workbook, so both forms of the contract work.
 from __future__ import annotations
 
 import getpass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,18 @@ class _SheetByDefault(TyperGroup):
 answer_app = typer.Typer(
     cls=_SheetByDefault,
     no_args_is_help=True,
-    help="Answer a customer's check sheet in place: `answer SHEET.xlsx [-o OUT.xlsx]`; "
-    "learn from a corrected one: `answer import-reviewed FILE.xlsx`.",
+    subcommand_metavar="SHEET [OPTIONS] | import-reviewed FILE",
+    help="Answer a customer's check sheet in place: `answer SHEET.xlsx [-o OUT.xlsx]` (its options are listed "
+    "under `answer sheet`, which is the same command); learn from a corrected one: "
+    "`answer import-reviewed FILE.xlsx`.",
 )
+
+
+class AnswerLang(StrEnum):
+    AUTO = "auto"
+    JA = "ja"
+    EN = "en"
+
 
 STATUS_STYLE = {
     "answered": "green",
@@ -125,9 +135,11 @@ def _print_inspect(doc: dict[str, Any], lang: Lang) -> None:
 
 @answer_app.command(DEFAULT, hidden=True)
 def sheet(
-    path: Path = typer.Argument(..., help="The customer's workbook (.xlsx, .xlsm, .xls, .ods, .csv)."),
+    path: Path = typer.Argument(..., metavar="SHEET", help="The customer's workbook (.xlsx, .xlsm, .xls, .ods, .csv)."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Where to write (default <stem>.answered.xlsx)."),
-    lang: str = typer.Option("auto", "--lang", help="Language of explanations: auto (per question), ja or en."),
+    lang: AnswerLang = typer.Option(
+        AnswerLang.AUTO, "--lang", help="Language of explanations: auto (each question's own), ja or en."
+    ),
     format: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
     customer: str = typer.Option("", "--customer", help="Who the sheet is for (kept in the record of sent sheets)."),
     threshold: float | None = typer.Option(
@@ -142,10 +154,8 @@ def sheet(
     force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
 ) -> None:
     """Answer the workbook SHEET into a copy, with a review sheet."""
-    if lang not in ("auto", "ja", "en"):
-        raise typer.BadParameter("must be auto, ja or en", param_hint="--lang")
     cfg = context.settings()
-    out_lang = context.lang(lang if lang != "auto" else None, cfg)
+    out_lang = context.lang(None if lang is AnswerLang.AUTO else lang.value, cfg)
     overrides = _overrides(sheet_name, question_col, answer_col, remarks_col, header_row)
     if inspect:
         book, layouts = service.inspect(path, overrides)
@@ -159,7 +169,7 @@ def sheet(
     request = service.Request(
         path=path,
         out=output,
-        lang="ja" if lang == "ja" else "en" if lang == "en" else "auto",
+        lang="ja" if lang is AnswerLang.JA else "en" if lang is AnswerLang.EN else "auto",
         customer=customer,
         threshold=cfg.answer_threshold if threshold is None else threshold,
         overrides=overrides,
@@ -217,7 +227,7 @@ def _print_table(result: service.Result, lang: Lang) -> None:
 
 @answer_app.command("import-reviewed")
 def import_reviewed_cmd(
-    path: Path = typer.Argument(..., help="A sheet answered by checksheet and corrected by a person."),
+    path: Path = typer.Argument(..., metavar="FILE", help="A sheet answered by checksheet and corrected by a person."),
     reviewer: str = typer.Option("", "--reviewer", help="Who reviewed it (default: the current user)."),
 ) -> None:
     """Store the corrected answers in the answer library; the same question gets them next time."""
