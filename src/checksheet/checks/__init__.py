@@ -7,10 +7,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from checksheet.checks import host, host_access, host_patching
+from checksheet.checks import (
+    aws_alarms,
+    aws_compute,
+    aws_databases,
+    aws_encryption,
+    aws_identity,
+    aws_logging,
+    aws_network,
+    aws_resilience,
+    aws_s3,
+    host,
+    host_access,
+    host_patching,
+)
 from checksheet.checks.base import Check, Outcome, run_check, run_checks
 
-ALL: tuple[Check, ...] = (*host.CHECKS, *host_access.CHECKS, *host_patching.CHECKS)
+ALL: tuple[Check, ...] = (
+    *aws_network.CHECKS,
+    *aws_compute.CHECKS,
+    *aws_databases.CHECKS,
+    *aws_s3.CHECKS,
+    *aws_encryption.CHECKS,
+    *aws_logging.CHECKS,
+    *aws_alarms.CHECKS,
+    *aws_identity.CHECKS,
+    *aws_resilience.CHECKS,
+    *host.CHECKS,
+    *host_access.CHECKS,
+    *host_patching.CHECKS,
+)
 
 
 def by_id() -> Mapping[str, Check]:
