@@ -21,6 +21,7 @@ from checksheet.model import Text
 MARKER = "@@checksheet-7c1e"  # longer than a process name (15 chars), so /proc/*/comm cannot forge it
 
 _PRELUDE = f"""r="${{1:-}}"; m={MARKER}
+[ -d "$r/." ] || {{ echo "cannot enter the root directory $r" >&2; exit 2; }}
 rd() {{ for f in "$@"; do p="${{f#"$r"}}"; if [ -f "$f" ]; then if [ -r "$f" ]; then echo "$m file $p"; \
 cat "$f"; echo; echo "$m end"; else echo "$m denied $p"; fi; elif [ -e "$f" ]; then echo "$m other $p"; \
 else echo "$m missing $p"; fi; done; }}
@@ -103,9 +104,18 @@ def _glob_dir(pattern: str) -> str:
     return head if head != pattern else posixpath.dirname(pattern)
 
 
+def _ancestors(path: str) -> list[str]:
+    """The directory and its parents up to (not including) /: any of them may hide what lies below."""
+    found = []
+    while path not in ("/", ""):
+        found.append(path)
+        path = posixpath.dirname(path)
+    return found
+
+
 def _script(specs: tuple[Spec, ...]) -> str:
     lines = [_PRELUDE]
-    dirs = sorted({_glob_dir(s.pattern) for s in specs if isinstance(s, Read | Stat)})
+    dirs = sorted({a for s in specs if isinstance(s, Read | Stat) for a in _ancestors(_glob_dir(s.pattern))})
     lines.append("dr " + " ".join(f'"$r"{d}' for d in dirs))
     for spec in specs:
         if isinstance(spec, Read):
