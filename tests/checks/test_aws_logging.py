@@ -48,6 +48,8 @@ def account_block(on: bool) -> Resource:
         ((trail(multi_region=False),), FAIL, "1 single-region"),
         ((trail(logging=False),), FAIL, "not logging"),
         ((trail(management_events=False),), FAIL, "not logging management events"),
+        ((trail(management_read_write="WriteOnly"),), FAIL, "both read and write"),
+        ((trail(management_read_write="All"),), PASS, "main"),
         ((), FAIL, "0 single-region"),
     ],
 )
@@ -197,3 +199,9 @@ def test_config_recorder_states() -> None:
     stopped = res("aws.config.recorder", "default", recording=False, all_supported=True, include_global=True)
     finding = only("config_recorder_enabled_all_regions", inventory(stopped))
     assert finding.status is FAIL and "not recording" in finding.message.en
+
+
+def test_unknown_account_setting_withholds_a_trail_bucket_failure() -> None:
+    inv = inventory(trail(), bucket(public_access_block=None), faults=(fault("aws.s3.account_public_access_block",
+                                                                               GLOBAL),))
+    assert verdicts("cloudtrail_s3_bucket_not_public", inv) == {f"error:{GLOBAL}": ERROR}

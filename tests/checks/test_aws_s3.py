@@ -92,3 +92,10 @@ def test_versioning_and_logging() -> None:
 def test_bucket_fault_in_its_region_is_an_error() -> None:
     inv = inventory(bucket(), regions=("ap-northeast-1",), faults=(fault("aws.s3.bucket", "ap-northeast-1"),))
     assert verdicts("s3_bucket_default_encryption", inv) == {"error:ap-northeast-1": ERROR}
+
+
+def test_unknown_account_setting_withholds_a_bucket_failure() -> None:
+    # The account-level block could not be read: an unprotected-looking bucket may still be covered by it.
+    inv = inventory(bucket(public_access_block=None), bucket("safe"), regions=("ap-northeast-1",),
+                    faults=(fault("aws.s3.account_public_access_block", GLOBAL),))
+    assert verdicts("s3_bucket_public_access_block", inv) == {"safe": PASS, f"error:{GLOBAL}": ERROR}

@@ -334,6 +334,6 @@ def _acm_expiry(inv: Inventory) -> Iterator[Outcome]:
         else:
             ok = left >= CERT_MIN_DAYS
             yield Outcome.of(cert, ok, Text(
-                ja=f"使用中の証明書 {domain} の有効期限まであと {left} 日です。",
-                en=f"Certificate {domain} is in use and expires in {left} days.",
+                ja=f"使用中の証明書 {domain} の有効期限まであと {left} 日です (基準 {CERT_MIN_DAYS} 日以上)。",
+                en=f"Certificate {domain} is in use and expires in {left} days (minimum {CERT_MIN_DAYS}).",
             ))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from checksheet.checks.aws_s3 import PAB_FLAGS, policy_is_public
+from checksheet.checks.aws_s3 import ACCOUNT_PAB, PAB_FLAGS, policy_is_public
 from checksheet.checks.aws_scope import (
     PROVIDER,
     accounts,
@@ -45,7 +45,8 @@ def _no_trail(account: str) -> Outcome:
     ))
 
 
-TrailVerdict = Callable[[Inventory, Resource], Outcome]
+#: None when the verdict cannot be drawn because data it depends on was not collected.
+TrailVerdict = Callable[[Inventory, Resource], Outcome | None]
 
 
 def _per_trail(verdict: TrailVerdict, needs: tuple[str, ...] = (TRAIL,)) -> Callable[[Inventory], Iterator[Outcome]]:
@@ -55,11 +56,17 @@ def _per_trail(verdict: TrailVerdict, needs: tuple[str, ...] = (TRAIL,)) -> Call
         for account in accounts(inv):
             trails = _trails(inv, account.id)
             if trails:
-                yield from (verdict(inv, t) for t in trails)
+                yield from (o for t in trails if (o := verdict(inv, t)) is not None)
             elif complete(inv, account.id, needs):
                 yield _no_trail(account.id)
 
     return evaluate
+
+
+def _all_management_events(trail: Resource) -> bool:
+    """Read and write management events (CIS 3.1); an unknown read/write split is not held against it."""
+    a = trail.attributes
+    return a.get("management_events") is not False and a.get("management_read_write") in (None, "All")
 
 
 @check(
@@ -85,7 +92,7 @@ def _multi_region(inv: Inventory) -> Iterator[Outcome]:
         trails = _trails(inv, account.id)
         subject = account_subject(PROVIDER, account.id)
         multi = [t for t in trails if t.attributes.get("multi_region")]
-        live = [t for t in multi if t.attributes.get("logging") and t.attributes.get("management_events") is not False]
+        live = [t for t in multi if t.attributes.get("logging") and _all_management_events(t)]
         if live:
             yield Outcome.of(subject, True, Text(
                 ja=f"全リージョン対象の証跡 {listing(_name(t) for t in live)} が管理イベントを記録しています。",
@@ -94,9 +101,9 @@ def _multi_region(inv: Inventory) -> Iterator[Outcome]:
         elif multi:
             yield Outcome.of(subject, False, Text(
                 ja=f"全リージョン対象の証跡 {listing(_name(t) for t in multi)} はありますが、記録が停止しているか"
-                "管理イベントを記録していません。",
+                "管理イベントの読み取りと書き込みの両方を記録していません。",
                 en=f"Multi-region trail {listing(_name(t) for t in multi)} exists but is not logging "
-                "management events.",
+                "management events (both read and write).",
             ))
         else:
             yield Outcome.of(subject, False, Text(
@@ -144,16 +151,18 @@ def _bucket_unknown(trail: Resource) -> Outcome:
     ))
 
 
-def _not_public(inv: Inventory, trail: Resource) -> Outcome:
+def _not_public(inv: Inventory, trail: Resource) -> Outcome | None:
     bucket = _bucket(inv, trail)
     if bucket is None:
         return _bucket_unknown(trail)
     a = bucket.attributes
-    account_block = inv.get("aws.s3.account_public_access_block", bucket.account)
+    account_block = inv.get(ACCOUNT_PAB, bucket.account)
     if all_true(a.get("public_access_block"), PAB_FLAGS):
         where = Text("バケット", "bucket")
     elif account_block is not None and all_true(account_block.attributes, PAB_FLAGS):
         where = Text("アカウント", "account")
+    elif account_block is None and not complete(inv, bucket.account, (ACCOUNT_PAB,)):
+        return None  # the account-level setting, which may protect it, was not collected
     else:
         exposed = bool(a.get("public_acl")) or policy_is_public(a.get("policy"))
         return Outcome.of(trail, False, Text(
@@ -169,7 +178,7 @@ def _not_public(inv: Inventory, trail: Resource) -> Outcome:
     ))
 
 
-_BUCKET_NEEDS = (TRAIL, "aws.s3.bucket", "aws.s3.account_public_access_block")
+_BUCKET_NEEDS = (TRAIL, "aws.s3.bucket", ACCOUNT_PAB)
 check(
     id="cloudtrail_s3_bucket_not_public",
     controls=("LOG-02", "LOG-04"),

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from checksheet.checks.aws_scope import PROVIDER, accounts, all_true, scoped
+from checksheet.checks.aws_scope import PROVIDER, accounts, all_true, complete, scoped
 from checksheet.checks.base import Check, Outcome, account_subject, registry
 from checksheet.inventory import Inventory
 from checksheet.model import Resource, Severity, Text
@@ -125,6 +125,8 @@ def _bucket_pab(inv: Inventory) -> Iterator[Outcome]:
             ))
             continue
         off = _flags_off(bucket.attributes.get("public_access_block"))
+        if off and account_block is None and not complete(inv, bucket.account, (ACCOUNT_PAB,)):
+            continue  # the account-level setting, which may cover the bucket, was not collected
         yield Outcome.of(bucket, not off, Text(
             ja=f"バケット {bucket.id} はブロックパブリックアクセスの 4 項目すべてが有効です。",
             en=f"Bucket {bucket.id} has all four Block Public Access settings on.",
