@@ -1,0 +1,186 @@
+"""The hash chain and its one-pass verifier: every single-byte change, removal, reorder or
+truncation is detected, and the first bad entry is named."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from checksheet.errors import InputError, IntegrityError
+from checksheet.ledger import chain, merkle
+from checksheet.ledger.chain import Checkpoint, Row
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def rows_of(n: int) -> list[Row]:
+    items = [
+        (T0 + timedelta(seconds=i), f"kind.{i % 3}", f"actor{i % 2}", chain.canonical_json({"i": i, "ja": "監査"}))
+        for i in range(n)
+    ]
+    return [
+        (e.seq, chain.time_text(e.time), e.kind, e.actor, e.payload, e.prev_hash, e.hash)
+        for e in chain.chain(1, chain.GENESIS, items)
+    ]
+
+
+def cache_of(rows: list[Row], level: int) -> dict[tuple[int, int], str]:
+    completed = merkle.Frontier().extend((bytes.fromhex(r[6]) for r in rows), min_level=level)
+    return {(lv, ix): h.hex() for lv, ix, h in completed}
+
+
+def full_checkpoint(rows: list[Row]) -> Checkpoint:
+    return Checkpoint(len(rows), merkle.root(bytes.fromhex(r[6]) for r in rows).hex(), "test")
+
+
+def named(err: IntegrityError) -> int:
+    match = re.search(r"entr(?:y|ies) (\d+)", str(err))
+    assert match, str(err)
+    return int(match.group(1))
+
+
+def test_entry_bytes_are_six_lines_and_the_hash_is_the_rfc9162_leaf() -> None:
+    body = chain.entry_bytes(7, "2026-01-01 00:00:00.000000", "scan", "alice", '{"a":1}', chain.GENESIS)
+    assert body == f'7\n2026-01-01 00:00:00.000000\nscan\nalice\n{{"a":1}}\n{chain.GENESIS}'.encode()
+    digest = chain.entry_hash(7, "2026-01-01 00:00:00.000000", "scan", "alice", '{"a":1}', chain.GENESIS)
+    assert digest == merkle.leaf_hash(body).hex()
+
+
+def test_time_text_is_utc_with_microseconds_whatever_the_zone() -> None:
+    jst = timezone(timedelta(hours=9))
+    assert chain.time_text(datetime(2026, 1, 1, 9, 0, tzinfo=jst)) == "2026-01-01 00:00:00.000000"
+    assert chain.time_text(datetime(2026, 1, 1, 1, 2, 3, 4)) == "2026-01-01 01:02:03.000004"
+
+
+def test_canonical_json_is_stable_and_refuses_what_json_cannot_hold() -> None:
+    assert chain.canonical_json({"b": [1, 2], "a": "監査"}) == '{"a":"監査","b":[1,2]}'
+    assert "\n" not in chain.canonical_json({"x": "two\nlines"})
+    for bad in (float("nan"), {1, 2}, "\udc80"):
+        with pytest.raises(InputError):
+            chain.canonical_json(bad)
+
+
+@pytest.mark.parametrize("label", ["", "a\nb", "tab\there", "x" * 300])
+def test_kind_and_actor_may_not_hold_control_characters(label: str) -> None:
+    with pytest.raises(InputError):
+        chain.check_label("actor", label, chain.MAX_ACTOR)
+
+
+@given(st.integers(min_value=0, max_value=150))
+def test_an_untouched_ledger_verifies_with_its_cache_and_checkpoint(n: int) -> None:
+    rows = rows_of(n)
+    result = chain.verify_rows(rows, checkpoints=[full_checkpoint(rows)] if n else [], nodes=cache_of(rows, 3),
+                               node_level=3)
+    assert result.size == n
+    assert result.root_hash == merkle.root(bytes.fromhex(r[6]) for r in rows).hex()
+
+
+FIELDS = {1: "time", 2: "kind", 3: "actor", 4: "payload", 5: "prev_hash", 6: "hash"}
+
+
+@given(st.integers(min_value=1, max_value=40), st.data())
+def test_every_single_byte_change_is_detected_and_named(n: int, data: st.DataObject) -> None:
+    rows = rows_of(n)
+    k = data.draw(st.integers(min_value=0, max_value=n - 1))
+    field = data.draw(st.sampled_from(sorted(FIELDS)))
+    text = str(rows[k][field])
+    pos = data.draw(st.integers(min_value=0, max_value=len(text) - 1))
+    new = data.draw(st.characters(codec="utf-8").filter(lambda c: c != text[pos]))
+    changed = list(rows[k])
+    changed[field] = text[:pos] + new + text[pos + 1 :]
+    tampered = [*rows[:k], tuple(changed), *rows[k + 1 :]]
+    with pytest.raises(IntegrityError) as err:
+        chain.verify_rows(tampered)  # type: ignore[arg-type]
+    assert named(err.value) == k + 1
+    assert err.value.exit_code == 3
+
+
+@given(st.integers(min_value=1, max_value=40), st.data())
+def test_a_renumbered_entry_is_named(n: int, data: st.DataObject) -> None:
+    rows = rows_of(n)
+    k = data.draw(st.integers(min_value=0, max_value=n - 1))
+    seq = data.draw(st.integers(min_value=-5, max_value=n + 5).filter(lambda s: s != k + 1))
+    tampered = [*rows[:k], (seq, *rows[k][1:]), *rows[k + 1 :]]
+    with pytest.raises(IntegrityError) as err:
+        chain.verify_rows(tampered)
+    assert named(err.value) == k + 1
+
+
+@given(st.integers(min_value=2, max_value=40), st.data())
+def test_a_removed_entry_is_named_even_the_last_one(n: int, data: st.DataObject) -> None:
+    rows = rows_of(n)
+    k = data.draw(st.integers(min_value=0, max_value=n - 1))
+    with pytest.raises(IntegrityError) as err:
+        chain.verify_rows([*rows[:k], *rows[k + 1 :]], checkpoints=[full_checkpoint(rows)])
+    assert named(err.value) == k + 1
+
+
+@given(st.integers(min_value=2, max_value=40), st.data())
+def test_reordered_entries_are_named_at_the_first_moved_one(n: int, data: st.DataObject) -> None:
+    rows = rows_of(n)
+    i, j = sorted(data.draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True)))
+    swapped = list(rows)
+    swapped[i], swapped[j] = rows[j], rows[i]
+    with pytest.raises(IntegrityError) as err:
+        chain.verify_rows(swapped)
+    assert named(err.value) == i + 1
+    # Swapping the contents but keeping the numbers is caught at the same place.
+    contents = list(rows)
+    contents[i], contents[j] = (rows[i][0], *rows[j][1:]), (rows[j][0], *rows[i][1:])
+    with pytest.raises(IntegrityError) as err:
+        chain.verify_rows(contents)
+    assert named(err.value) == i + 1
+
+
+@given(st.integers(min_value=2, max_value=40), st.data())
+def test_an_entry_rewritten_with_a_fresh_hash_is_named(n: int, data: st.DataObject) -> None:
+    rows = rows_of(n)
+    k = data.draw(st.integers(min_value=0, max_value=n - 2))
+    seq, tm, kind, actor, _payload, prev, _ = rows[k]
+    payload = chain.canonical_json({"forged": True})
+    forged = (seq, tm, kind, actor, payload, prev, chain.entry_hash(seq, tm, kind, actor, payload, prev))
+    with pytest.raises(IntegrityError) as err:
+        chain.verify_rows([*rows[:k], forged, *rows[k + 1 :]])
+    assert named(err.value) == k + 1
+
+
+def test_a_consistently_rewritten_tail_is_caught_by_the_checkpoint() -> None:
+    rows = rows_of(30)
+    cp = full_checkpoint(rows)
+    forged = chain.chain(11, rows[9][6], [(T0, "kind.x", "mallory", "{}")] * 20)
+    rewritten = rows[:10] + [(e.seq, chain.time_text(e.time), e.kind, e.actor, e.payload, e.prev_hash, e.hash)
+                             for e in forged]
+    with pytest.raises(IntegrityError, match=r"entries 1\.\.30 were rewritten"):
+        chain.verify_rows(rewritten, checkpoints=[cp])
+    # An earlier good checkpoint narrows the range down.
+    early = Checkpoint(10, merkle.root(bytes.fromhex(r[6]) for r in rows[:10]).hex(), "mid")
+    with pytest.raises(IntegrityError, match=r"entries 11\.\.30 were rewritten"):
+        chain.verify_rows(rewritten, checkpoints=[early, cp])
+
+
+def test_a_truncation_is_caught_by_the_subtree_cache_without_checkpoints() -> None:
+    rows = rows_of(40)
+    with pytest.raises(IntegrityError) as err:
+        chain.verify_rows(rows[:20], nodes=cache_of(rows, 3), node_level=3)
+    assert named(err.value) == 21
+
+
+def test_an_altered_cache_entry_is_reported_with_its_range() -> None:
+    rows = rows_of(20)
+    cache = cache_of(rows, 3)
+    cache[(3, 1)] = "00" * 32
+    with pytest.raises(IntegrityError, match=r"entries 9\.\.16"):
+        chain.verify_rows(rows, nodes=cache, node_level=3)
+
+
+def test_verification_can_resume_from_a_checked_border() -> None:
+    rows = rows_of(50)
+    first = chain.verify_rows(rows[:20])
+    border = merkle.Frontier()
+    border.extend(bytes.fromhex(r[6]) for r in rows[:20])
+    resumed = chain.verify_rows(rows[20:], start=chain.Start(20, first.head_hash, border.parts))
+    assert resumed == chain.verify_rows(rows)
