@@ -95,7 +95,6 @@ def os_info(s: Snapshot) -> Attributes:
         "instance_id": asset if asset.startswith("i-") else None,
         "package_manager": managers[0] if managers else None,
         "systemd": b.exists("/run/systemd/system"),
-        "process_count": len(b.procs),
     }
 
 

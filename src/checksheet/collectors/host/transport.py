@@ -8,10 +8,12 @@ BatchMode and one multiplexed connection per host (ControlMaster), closed at the
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -102,6 +104,13 @@ class SshControlDir:
         # Short path: a unix socket path must stay under ~100 bytes; %C is a 40-char hash.
         # mkdtemp makes it 0700, so no other user can hijack the sockets.
         self.path = Path(tempfile.mkdtemp(prefix="cs-", dir="/tmp" if Path("/tmp").is_dir() else None))  # noqa: S108
+        self._slots = itertools.count()
+        self._lock = threading.Lock()
+
+    def slot(self) -> str:
+        """A socket path of its own for one target: aliases of one address still get separate connections."""
+        with self._lock:
+            return f"{self.path}/{next(self._slots)}-%C"
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -122,7 +131,7 @@ class SshTransport:
         self.destination = destination
         self.host = host or destination.rpartition("@")[2]
         self.options = options
-        self.control = control
+        self.control_path = control.slot()
 
     def _base(self) -> list[str]:
         argv = ["ssh"]
@@ -132,7 +141,7 @@ class SshTransport:
             "-o", "BatchMode=yes",
             "-o", f"ConnectTimeout={max(1, int(self.options.timeout))}",
             "-o", "ControlMaster=auto",
-            "-o", f"ControlPath={self.control.path}/%C",
+            "-o", f"ControlPath={self.control_path}",
             "-o", f"ControlPersist={self.options.persist_seconds}",
             "-o", "LogLevel=ERROR",
         ]
