@@ -107,7 +107,7 @@ NOT_APPLICABLE = Text(ja="該当しません（前問の回答による）。", 
 FOLLOW_UP = re.compile(
     r"^(?:上記|前問|前項|前記|左記)?(?:の(?:質問|設問|項目))?(?:で|に)?[「『\"]?(?P<ja>はい|いいえ|○|×|△|該当|非該当|対応済み?|未対応|"
     r"一部対応|実施している|実施していない|している|していない|ある|ない|有|無)[」』\"]?(?:と(?:回答|ご回答|答え)(?:した|された|の))?"
-    r"(?:場合|方)|^if\s+(?:you\s+answered\s+)?[\"']?(?P<en>yes|no|not|so|applicable)\b",
+    r"の?(?:場合|方)|^if\s+(?:you\s+answered\s+)?[\"']?(?P<en>yes|no|not|so|applicable)\b",
     re.I,
 )
 
@@ -245,14 +245,16 @@ def decide(
     """The answer to one (non follow-up) question from its match and the controls' current status."""
     lang = match.lang
     if not match.control_ids or match.confidence < threshold:
+        # no control is claimed; the candidates stay visible for the reviewer
+        hint = ", ".join(c.control_id for c in match.ranked[:3])
         note = (
-            "一致する管理策の確信度が低いため、担当者の確認が必要です"
+            f"一致する管理策の確信度が低いため、担当者の確認が必要です（候補: {hint or 'なし'}）"
             if lang == "ja"
-            else "no control matched with enough confidence; a person must answer"
+            else f"no control matched with enough confidence; a person must answer (candidates: {hint or 'none'})"
         )
         return Answer(
             question,
-            match.control_ids,
+            (),
             match.confidence,
             "",
             "",

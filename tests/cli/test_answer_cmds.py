@@ -1,0 +1,125 @@
+"""`checksheet answer` through the real entry point: the JSON contract, exit codes, both command forms."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from checksheet.config import Settings
+from checksheet.model import ControlState
+from checksheet.questionnaire.read import sha256_of
+from checksheet.store import open_store
+from checksheet.store.answers import library, sheets
+from checksheet.store.scans import replace_statuses
+from tests.cli_runner import invoke
+from tests.questionnaire.books import english_book, japanese_book, status
+
+KEYS = {"sheet", "row", "question", "control_ids", "confidence", "answer", "status", "evidence"}
+
+
+@pytest.fixture
+def initialised(project: Settings, capsys: pytest.CaptureFixture[str]) -> Settings:
+    assert invoke(capsys, "init").code == 0
+    store = open_store(project.database_url)
+    replace_statuses(
+        store,
+        [
+            status("LOG-01", ControlState.MET),
+            status("LOG-02", ControlState.MET),
+            status("ACC-04", ControlState.NOT_MET, 0, 1),
+        ],
+    )
+    store.dispose()
+    return project
+
+
+def test_answer_json_contract(initialised: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    src = japanese_book(initialised.home / "sheet.xlsx")
+    before = sha256_of(src)
+    result = invoke(capsys, "answer", str(src), "--format", "json", "--customer", "ACME")
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)  # stdout holds the JSON document and nothing else
+    assert len(rows) == 6 and all(set(r) >= KEYS for r in rows)
+    first = rows[0]
+    assert (first["sheet"], first["row"], first["answer"], first["status"]) == ("チェックシート", 8, "はい", "answered")
+    assert first["control_ids"] == ["LOG-01"] and 0.5 <= first["confidence"] <= 1
+    assert first["evidence"] == ["check_log-01:res-1"]
+    capital = rows[-1]
+    assert capital["answer"] == "" and capital["status"] == "review" and capital["control_ids"] == []
+    assert sha256_of(src) == before
+    assert (initialised.home / "sheet.answered.xlsx").is_file()
+    store = open_store(initialised.database_url)
+    assert [s.customer for s in sheets(store)] == ["ACME"]
+
+
+def test_lang_option_writes_explanations_in_english(initialised: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    src = japanese_book(initialised.home / "sheet.xlsx")
+    rows = json.loads(invoke(capsys, "answer", str(src), "--format", "json", "--lang", "en").out)
+    assert "CloudTrail records" in rows[0]["explanation"]
+
+
+def test_existing_output_is_refused_with_exit_2(initialised: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    src = english_book(initialised.home / "en.xlsx")
+    out = initialised.home / "done.xlsx"
+    out.write_bytes(b"previous")
+    result = invoke(capsys, "answer", str(src), "-o", str(out))
+    assert result.code == 2 and result.out == ""
+    assert result.err.count("\n") == 1 and "--force" in result.err
+    assert out.read_bytes() == b"previous"
+    assert invoke(capsys, "answer", str(src), "-o", str(out), "--force").code == 0
+
+
+def test_bad_workbook_is_one_line_exit_2(initialised: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = initialised.home / "broken.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not really")
+    result = invoke(capsys, "answer", str(bad), "--format", "json")
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith("checksheet: error: ") and result.err.count("\n") == 1
+    assert "Traceback" not in result.err
+
+
+def test_inspect_prints_the_layout(project: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    src = japanese_book(project.home / "sheet.xlsx")
+    result = invoke(capsys, "answer", "--inspect", str(src), "--format", "json")
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    (sheet,) = doc["question_sheets"]
+    assert (sheet["question_col"], sheet["answer_col"], sheet["remarks_col"], sheet["questions"]) == ("B", "C", "D", 6)
+    assert not (project.home / "sheet.answered.xlsx").exists()
+    table = invoke(capsys, "answer", str(src), "--inspect", "--question-col", "B")
+    assert table.code == 0 and "はい, いいえ" in table.out
+
+
+def test_overrides_reach_the_detection(project: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    src = english_book(project.home / "en.xlsx")
+    doc = json.loads(invoke(capsys, "answer", "--inspect", str(src), "--format", "json", "--remarks-col", "B").out)
+    assert doc["question_sheets"][0]["remarks_col"] == "B"
+    bad = invoke(capsys, "answer", "--inspect", str(src), "--answer-col", "1X")
+    assert bad.code == 2 and "1X" in bad.err and bad.err.count("\n") == 1
+
+
+def test_import_reviewed_subcommand(initialised: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    src = english_book(initialised.home / "en.xlsx")
+    assert invoke(capsys, "answer", str(src)).code == 0
+    answered = initialised.home / "en.answered.xlsx"
+    wb = load_workbook(answered)
+    wb["Questionnaire"]["E7"] = "Tokyo, Japan"
+    wb.save(answered)
+    result = invoke(capsys, "answer", "import-reviewed", str(answered), "--reviewer", "sato")
+    assert result.code == 0, result.err
+    store = open_store(initialised.database_url)
+    assert any(e.explanation == "Tokyo, Japan" and e.reviewed_by == "sato" for e in library(store))
+
+
+def test_answer_without_a_project_is_exit_2(project: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    src = english_book(project.home / "en.xlsx")
+    result = invoke(capsys, "answer", str(src))
+    assert result.code == 2 and "checksheet init" in result.err
+
+
+def test_answer_alone_prints_help(project: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    result = invoke(capsys, "answer")
+    assert "import-reviewed" in result.out + result.err
