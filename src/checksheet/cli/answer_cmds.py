@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
@@ -18,10 +18,11 @@ from checksheet import catalog, run
 from checksheet.cli import context
 from checksheet.cli.output import Format, console, err_console, print_json, say, table
 from checksheet.model import Lang, Text
-from checksheet.questionnaire import service
-from checksheet.questionnaire.layout import Overrides, SheetLayout, col_letter, parse_col
-from checksheet.questionnaire.library import import_reviewed
-from checksheet.questionnaire.read import Book
+
+if TYPE_CHECKING:  # the questionnaire (numpy, openpyxl, SudachiPy) loads only when `answer` runs
+    from checksheet.questionnaire.layout import Overrides, SheetLayout
+    from checksheet.questionnaire.read import Book
+    from checksheet.questionnaire.service import Result
 
 DEFAULT = "sheet"
 
@@ -64,6 +65,8 @@ STATUS_STYLE = {
 def _overrides(
     sheet: str | None, question_col: str | None, answer_col: str | None, remarks_col: str | None, header_row: int | None
 ) -> Overrides:
+    from checksheet.questionnaire.layout import Overrides, parse_col
+
     return Overrides(
         sheet=sheet,
         header_row=header_row,
@@ -74,6 +77,8 @@ def _overrides(
 
 
 def _col(col: int | None) -> str:
+    from checksheet.questionnaire.layout import col_letter
+
     return col_letter(col) if col else "-"
 
 
@@ -156,6 +161,8 @@ def sheet(
     """Answer the workbook SHEET into a copy, with a review sheet."""
     cfg = context.settings()
     out_lang = context.lang(None if lang is AnswerLang.AUTO else lang.value, cfg)
+    from checksheet.questionnaire import service
+
     overrides = _overrides(sheet_name, question_col, answer_col, remarks_col, header_row)
     if inspect:
         book, layouts = service.inspect(path, overrides)
@@ -200,7 +207,7 @@ def sheet(
     )
 
 
-def _print_table(result: service.Result, lang: Lang) -> None:
+def _print_table(result: Result, lang: Lang) -> None:
     ja = lang == "ja"
     t = table(
         "行" if ja else "Row",
@@ -234,6 +241,8 @@ def import_reviewed_cmd(
     cfg = context.settings()
     store = context.store(cfg)
     who = reviewer or getpass.getuser()
+    from checksheet.questionnaire.library import import_reviewed
+
     result = import_reviewed(store, path, who, tuple(catalog.catalog()))
     say(
         Text(

@@ -296,14 +296,20 @@ def _options_from_text(text: str) -> tuple[str, ...]:
     return tuple(o for o in found if not any(o != p and o in p for p in found))
 
 
+_TRAILING_NOTE = re.compile(r"[（(][^（()）]*[)）]\s*[。.]?$")
+_HEADING_ID = re.compile(r"第[0-9０-９]+[章節]?|[0-9０-９]+[.．]|[A-Z]\.?|[IVX]+\.?")
+
+
 def _is_section_row(sheet: Sheet, row: int, text: str, qcol: int, acol: int | None, id_text: str) -> bool:
-    if acol is not None and sheet.value(row, acol):
+    """大項目 rows: short text that asks nothing, alone on its row or merged across, never with a dropdown."""
+    if acol is not None and (sheet.value(row, acol) or sheet.options_at(row, acol)):
+        return False
+    core = _TRAILING_NOTE.sub("", text).rstrip("。. ")
+    if len(text) > 40 or QUESTION_END.search(core):
         return False
     filled = [c for c in sheet.cells[row - 1] if c]
-    short = len(text) <= 40 and not QUESTION_END.search(text.rstrip("。. "))
     merged_across = any(r0 == row and c0 <= qcol <= c1 and c1 > c0 for r0, c0, r1, c1 in sheet.merged)
-    id_is_heading = bool(id_text) and bool(re.fullmatch(r"(第?[0-9０-９]+[.．章]?|[A-Z]|[IVX]+\.?|[0-9]+\.)", id_text))
-    return short and (len(filled) <= 2 or merged_across or id_is_heading)
+    return len(filled) == 1 or merged_across or bool(id_text and _HEADING_ID.fullmatch(id_text))
 
 
 def detect(sheet: Sheet, overrides: Overrides = Overrides(), instructions: str = "") -> SheetLayout | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from checksheet.model import Lang
@@ -63,7 +63,7 @@ def _tokenizers() -> tuple[Any, Any]:
     from sudachipy import Dictionary, SplitMode
 
     dictionary = Dictionary(dict="core")
-    return dictionary.tokenizer(SplitMode.A), dictionary.tokenizer(SplitMode.C)
+    return dictionary, dictionary.tokenizer(SplitMode.C)
 
 
 def _ja_content(morphemes: Any) -> list[str]:
@@ -81,11 +81,21 @@ def _ja_content(morphemes: Any) -> list[str]:
 
 
 def japanese_tokens(text: str) -> list[str]:
-    fine, coarse = _tokenizers()
-    tokens = _ja_content(fine.tokenize(text))
-    seen = set(tokens)
-    tokens.extend(t for t in _ja_content(coarse.tokenize(text)) if t not in seen)
-    return tokens
+    """One analysis in mode C; each compound also yields its mode A parts (one pass, not two)."""
+    from sudachipy import SplitMode
+
+    _, coarse = _tokenizers()
+    fine: list[str] = []
+    compounds: list[str] = []
+    for m in coarse.tokenize(text):
+        parts = m.split(SplitMode.A)
+        if len(parts) > 1:
+            fine.extend(_ja_content(parts))
+            compounds.extend(_ja_content([m]))
+        else:
+            fine.extend(_ja_content([m]))
+    seen = set(fine)
+    return fine + [c for c in compounds if c not in seen]
 
 
 def english_tokens(text: str) -> list[str]:
@@ -94,10 +104,16 @@ def english_tokens(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """The ranking tokens of any text, Japanese, English or mixed."""
+    return list(_cached_tokens(text))
+
+
+@lru_cache(maxsize=16384)
+def _cached_tokens(text: str) -> tuple[str, ...]:
+    # catalog titles and keywords, section headings and repeated questions are tokenised once
     text = normalise(text)
     if not text:
-        return []
-    return japanese_tokens(text) if is_japanese(text) else english_tokens(text)
+        return ()
+    return tuple(japanese_tokens(text) if is_japanese(text) else english_tokens(text))
 
 
 # A compact Porter-style stemmer: enough to join log/logs/logging/logged and
@@ -151,6 +167,7 @@ _SUFFIXES = (
 _VOWEL = re.compile(r"[aeiouy]")
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word
