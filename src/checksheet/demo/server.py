@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from checksheet.demo.seed import DUMMY_KEY, Manifest, Step, seed
+from checksheet.demo.seed import DUMMY_KEY, PRIMARY, Manifest, Step, seed
 from checksheet.errors import CollectionError
 
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -164,8 +164,12 @@ class EmulatedAws:
             answer.read()
 
     def seed(self, size: int = 1, on_step: Step | None = None) -> Manifest:
-        """Create Acme SaaS (seed.py), then age the access keys that no API can backdate."""
-        manifest = seed(self.endpoint, size, on_step)
+        """Create Acme SaaS (seed.py), then age the access keys that no API can backdate.
+
+        Inside `aws_env`: the caller's AWS_PROFILE or config file must not steer the seed's clients.
+        """
+        with aws_env(self.endpoint, PRIMARY):
+            manifest = seed(self.endpoint, size, on_step)
         self.backdate_access_keys(manifest.account_id, manifest.key_ages)
         return manifest
 
