@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from checksheet.errors import UsageError
 from checksheet.model import ControlState
@@ -100,6 +102,14 @@ def test_english_sheet_and_record_of_the_sheet(tmp_path: Path, sqlite_store: Sto
     (record,) = sheets(sqlite_store)
     assert (record.customer, record.filename, record.questions) == ("ACME", "en.xlsx", 4)
     assert record.input_sha256 == result.book.sha256 and record.output_sha256 == sha256_of(result.written.path)
+    assert record.ledger_seq is not None and result.record.ledger_seq == record.ledger_seq
+    with sqlite_store.engine.connect() as conn:
+        kind, payload = conn.execute(
+            text("select kind, payload from ledger_entries where seq = :s"), {"s": record.ledger_seq}
+        ).one()
+    assert kind == "sheet.answered"
+    data = json.loads(payload)
+    assert (data["customer"], data["output_sha256"], data["questions"]) == ("ACME", record.output_sha256, 4)
 
 
 def test_multi_sheet_book_with_instructions(tmp_path: Path, sqlite_store: Store) -> None:

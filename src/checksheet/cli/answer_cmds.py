@@ -181,6 +181,7 @@ def sheet(
         threshold=cfg.answer_threshold if threshold is None else threshold,
         overrides=overrides,
         force=force,
+        actor=getpass.getuser(),
     )
     service.output_path(request)  # refuse a bad output before any work
 

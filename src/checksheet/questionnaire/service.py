@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from checksheet import catalog
+from checksheet import catalog, ledger
 from checksheet.errors import UsageError
 from checksheet.model import Control, ControlStatus, Lang
 from checksheet.questionnaire.answer import Answer, decide, follow_up, follow_up_trigger
@@ -20,7 +20,7 @@ from checksheet.questionnaire.match import Matcher
 from checksheet.questionnaire.read import Book, read_book
 from checksheet.questionnaire.write import Written, write_book
 from checksheet.store import Store
-from checksheet.store.answers import SheetRecord, record_sheet
+from checksheet.store.answers import SheetRecord, record_sheet, set_sheet_ledger_seq
 
 LangChoice = Literal["auto", "ja", "en"]
 Progress = Callable[[int, int], None]
@@ -35,6 +35,7 @@ class Request:
     threshold: float = 0.5
     overrides: Overrides = field(default_factory=Overrides)
     force: bool = False
+    actor: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,4 +144,29 @@ def answer_sheet(
         questions=len(answers),
         answered=sum(1 for a in answers if a.answer),
     )
-    return Result(book, tuple(layouts), tuple(answers), written, record)
+    return Result(book, tuple(layouts), tuple(answers), written, _to_ledger(store, record, request.actor))
+
+
+def _to_ledger(store: Store, record: SheetRecord, actor: str) -> SheetRecord:
+    """Every sheet sent is on the ledger: customer, file name, both hashes, counts.
+
+    Two transactions (the record, then its entry): a crash between them leaves a sheet
+    without `ledger_seq`, which `ledger verify` cannot mistake for tampering.
+    """
+    entry = ledger.append(
+        store,
+        "sheet.answered",
+        actor or "checksheet",
+        {
+            "sheet_id": record.id,
+            "customer": record.customer,
+            "filename": record.filename,
+            "input_sha256": record.input_sha256,
+            "output_sha256": record.output_sha256,
+            "questions": record.questions,
+            "answered": record.answered,
+            "answered_at": record.answered_at.isoformat(),
+        },
+    )
+    set_sheet_ledger_seq(store, record.id, entry.seq)
+    return replace(record, ledger_seq=entry.seq)
