@@ -7,7 +7,7 @@ import sys
 import typer
 
 from checksheet import __version__
-from checksheet.cli import answer_cmds, catalog_cmds, demo_cmd, findings, project, scan_host
+from checksheet.cli import answer_cmds, catalog_cmds, demo_cmd, findings, ledger_cmds, project, scan_host
 from checksheet.cli.output import err_console
 from checksheet.config import load_settings
 from checksheet.errors import ChecksheetError
@@ -44,6 +44,7 @@ findings.register(app)
 scan_host.register(app)  # after findings: it adds `scan host` to findings' scan group
 answer_cmds.register(app)
 demo_cmd.register(app)
+ledger_cmds.register(app)
 
 
 def _lang() -> str:

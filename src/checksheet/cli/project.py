@@ -8,6 +8,7 @@ from checksheet import catalog, run
 from checksheet.cli import context
 from checksheet.cli.output import Format, LangChoice, console, headings, print_json, say, state_label, table
 from checksheet.config import CONFIG_FILE, DEFAULT_CONFIG
+from checksheet.ledger import keys
 from checksheet.model import ControlState, Text
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -22,6 +23,7 @@ def init() -> None:
         config_path.write_text(DEFAULT_CONFIG, encoding="utf-8")
     cfg.state_dir.mkdir(mode=0o700, exist_ok=True)
     context.store(cfg, must_exist=False)
+    keys.ensure_key(cfg)  # the ledger's Ed25519 signing key: mode 0600, never printed
     say(
         Text(
             ja="初期化しました: {config}{note}、データベース {db}",

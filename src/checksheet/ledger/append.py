@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 
+from checksheet.errors import InputError
 from checksheet.ledger.chain import (
     GENESIS,
     MAX_ACTOR,
@@ -126,6 +128,39 @@ def append_entries(session: Session, items: Sequence[NewEntry], now: datetime | 
     if nodes:
         session.execute(insert(LedgerNodeRow), [{"level": lv, "idx": ix, "hash": h.hex()} for lv, ix, h in nodes])
     return entries
+
+
+def _event_time(value: Any, where: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as err:
+        raise InputError(f"{where}: time {value!r} is not ISO 8601",
+                         ja=f"{where}: 時刻 {value!r} が ISO 8601 ではありません") from err
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def parse_events(text: str, source: str) -> list[NewEntry]:
+    """JSON lines of audit events (kind, actor, data, optional ISO time), all checked before any is appended."""
+    items = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(f"{where}: not JSON: {err.msg}", ja=f"{where}: JSON ではありません: {err.msg}") from err
+        if not isinstance(obj, dict) or not {"kind", "actor", "data"} <= obj.keys():
+            raise InputError(f"{where}: each line needs kind, actor and data (time optional)",
+                             ja=f"{where}: 各行に kind・actor・data が必要です(time は任意)")
+        kind, actor = str(obj["kind"]), str(obj["actor"])
+        check_label("kind", kind, MAX_KIND)
+        check_label("actor", actor, MAX_ACTOR)
+        canonical_json(obj["data"])
+        items.append(NewEntry(kind, actor, obj["data"], _event_time(obj.get("time"), where)))
+    return items
 
 
 def append(store: Store, kind: str, actor: str, data: Any, *, time: datetime | None = None) -> Entry:

@@ -133,8 +133,10 @@ def _entry_fault(row: Row, expect: int, prev: str) -> IntegrityError:
         if seq > expect:
             return _fail(f"ledger entry {expect} is missing (deleted): entries jump from {expect - 1} to {seq}",
                          f"台帳のエントリ {expect} がありません(削除): {expect - 1} の次が {seq} です")
-        return _fail(f"ledger entry {expect} is out of place: found an entry numbered {seq} (inserted or renumbered)",
-                     f"台帳のエントリ {expect} の位置が不正です: 番号 {seq} のエントリがあります(挿入または番号の改ざん)")
+        return _fail(
+            f"ledger entry {expect} is out of place: found an entry numbered {seq} (inserted or renumbered)",
+            f"台帳のエントリ {expect} の位置が不正です: 番号 {seq} のエントリがあります(挿入または番号の改ざん)",
+        )
     own_ok = entry_hash(seq, tm, kind, actor, payload, prev) == stored
     if stored_prev != prev and own_ok:
         return _fail(f"ledger entry {seq} was altered: its prev_hash was changed",
@@ -176,6 +178,7 @@ def verify_rows(
     compare = nodes is not None
     cached = dict(nodes or {})
     seen_nodes = 0
+    cache_fault: tuple[int, int] | None = None
     targets: dict[int, list[Checkpoint]] = {}
     for cp in checkpoints:
         targets.setdefault(cp.tree_size, []).append(cp)
@@ -198,14 +201,8 @@ def verify_rows(
             level += 1
             if compare and level >= node_level:
                 key = (level, index >> level)
-                if cached.pop(key, None) != d.hex():
-                    first = (key[1] << level) + 1
-                    raise _fail(
-                        f"ledger subtree cache differs for entries {first}..{first + (1 << level) - 1}: "
-                        "ledger_nodes was altered or deleted",
-                        f"台帳の部分木キャッシュ(エントリ {first}〜{first + (1 << level) - 1})が一致しません: "
-                        "ledger_nodes が改ざんまたは削除されています",
-                    )
+                if cached.pop(key, None) != d.hex() and cache_fault is None:
+                    cache_fault = key  # reported last: a bad entry or checkpoint says more
                 seen_nodes += 1
         push(d)
         if expect in targets:
@@ -215,6 +212,14 @@ def verify_rows(
         expect += 1
     size = expect - 1
     _check_tail(size, targets, cached)
+    if cache_fault is not None:
+        level, index = cache_fault
+        first, last = (index << level) + 1, (index + 1) << level
+        raise _fail(
+            f"ledger subtree cache differs for entries {first}..{last}: ledger_nodes was altered or deleted",
+            f"台帳の部分木キャッシュ(エントリ {first}〜{last})が一致しません: "
+            "ledger_nodes が改ざんまたは削除されています",
+        )
     return Verified(size, prev, fold(stack).hex(), len(checkpoints), seen_nodes)
 
 

@@ -166,7 +166,7 @@ def export_entries(store: Store, since: int, checkpoint: SignedCheckpoint | None
         cp = checkpoint if checkpoint is not None and checkpoint.tree_size >= size else None
         tree_size, root_hex, trees = _tree(conn, size, cp)
         stmt = select(*ENTRY_COLUMNS).where(LedgerEntryRow.seq.between(max(since, 1), tree_size))
-        rows = conn.execution_options(yield_per=2_000).execute(stmt.order_by(LedgerEntryRow.seq))
+        rows = conn.execute(stmt.order_by(LedgerEntryRow.seq).execution_options(yield_per=2_000))
         for row in rows:
             entry = _checked(Entry(*row))
             yield {**entry.to_json(), "tree_size": tree_size, "root_hash": root_hex,

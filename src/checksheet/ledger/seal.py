@@ -375,11 +375,15 @@ def _verify_generation(path: Path, gen: Sequence[Segment], *, current: bool) -> 
                                   "改ざんなく残っています",
                                en=f"{key}: the {sealed} sealed bytes were rotated to {rotated[0]}, intact"),
                           sealed_bytes=sealed, location=str(rotated[0]), ledger_seq=seq)
+    # The file that matches the sealed content furthest is the one it became (the path wins ties);
+    # a path now holding another file (new inode, different from the first chunk) is not a candidate.
     replaced = path.exists() and path.stat().st_ino != gen[-1].inode
-    if isinstance(found, Mismatch) and not (replaced and found.chunk == 0):
-        return _altered_content(key, path, found, gen)
+    candidates = [(path, found)] if isinstance(found, Mismatch) and not (replaced and found.chunk == 0) else []
     if rotated is not None and rotated[1] is not None:
-        return _altered_content(key, rotated[0], rotated[1], gen)
+        candidates.append((rotated[0], rotated[1]))
+    if candidates:
+        where, mismatch = max(candidates, key=lambda c: c[1].chunk)
+        return _altered_content(key, where, mismatch, gen)
     if current and not path.exists():
         return SealReport(key, SealState.DELETED, Text(ja=f"{key}: 封印したファイルが削除されています",
                                                        en=f"{key}: the sealed file was deleted"),

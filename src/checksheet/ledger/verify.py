@@ -33,12 +33,16 @@ def time_column(conn: Connection) -> ColumnElement[str]:
     return type_coerce(LedgerEntryRow.time, String)
 
 
-def stream_rows(conn: Connection, first: int = 1) -> Iterator[Row]:
+def stream_rows(conn: Connection, first: int | None = None) -> Iterator[Row]:
+    """Every row in seq order (from `first` on): whatever numbers it holds, so strays are seen too."""
     stmt = select(
         LedgerEntryRow.seq, time_column(conn), LedgerEntryRow.kind, LedgerEntryRow.actor,
         LedgerEntryRow.payload, LedgerEntryRow.prev_hash, LedgerEntryRow.hash,
-    ).where(LedgerEntryRow.seq >= first).order_by(LedgerEntryRow.seq)
-    result = conn.execution_options(yield_per=STREAM_BATCH).execute(stmt)
+    ).order_by(LedgerEntryRow.seq)
+    if first is not None:
+        stmt = stmt.where(LedgerEntryRow.seq >= first)
+    # Statement-level: Connection.execution_options would change the (session's) connection for good.
+    result = conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
     for part in result.partitions():
         yield from part
 
