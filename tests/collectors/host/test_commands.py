@@ -1,0 +1,42 @@
+"""Meta-tests over the command registry: every command is declared, used, constant and read-only."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from checksheet.collectors.host.areas import AREAS
+from checksheet.collectors.host.commands import COMMANDS, MARKER, Probe, by_id
+
+# A redirection into a file, or a writing tool in command position.
+WRITES = re.compile(r"(?<![0-9&])>(?!\s*/dev/null|&[12])|(?:^|[;|&({]|\bthen|\bdo|\belse)\s*(?:sudo\s+)?"
+                    r"(?:rm|mv|cp|tee|dd|install|chmod|chown|systemctl|service|sed\s+-i|apt-get\s+(?:install|update|"
+                    r"upgrade)|dnf\s+(?:install|upgrade|makecache)|yum\s+(?:install|update))\b", re.M)
+
+
+def test_ids_are_unique_and_every_area_names_declared_commands() -> None:
+    assert len(by_id()) == len(COMMANDS)
+    used = {c for area in AREAS for c in area.commands}
+    assert used <= set(by_id()), used - set(by_id())
+    assert set(by_id()) <= used, f"declared but never read: {set(by_id()) - used}"
+    assert len({a.type for a in AREAS}) == len(AREAS)
+
+
+def test_commands_are_constant_framed_and_read_only() -> None:
+    for command in COMMANDS:
+        assert command.argv[:2] == ("sh", "-c")
+        assert command.script.rstrip().endswith('echo "$m done"') and MARKER in command.script
+        assert shlex.split(command.command_line) == list(command.argv)
+        assert not WRITES.search(command.script), (command.id, WRITES.search(command.script))
+        assert command.purpose.ja and command.purpose.en and command.purpose.ja != command.purpose.en
+
+
+def test_the_write_detector_works() -> None:
+    assert WRITES.search('cat /etc/passwd > /tmp/x') and WRITES.search('if true; then rm -f /x; fi')
+    assert not WRITES.search('st "$r"/etc/systemd/system/*.wants/auditd.service 2>/dev/null')
+
+
+def test_only_probes_make_a_command_live() -> None:
+    live = {c.id for c in COMMANDS if c.live}
+    assert live == {c.id for c in COMMANDS if any(isinstance(s, Probe) for s in c.specs)}
+    assert live == {"updates_pending", "firewall_rules", "disks"}
