@@ -150,3 +150,12 @@ def test_follow_up_answers_when_it_applies_and_marks_when_not() -> None:
     assert follow_up(row, yes_parent, Category.NO).answer.startswith("該当しません")
     waiting = follow_up(row, decide(_question(), _match("LOG-01"), CONTROLS, {}, 0.5), Category.NO)
     assert waiting.answer == "" and waiting.note
+
+
+def test_no_doubled_full_stops_after_a_summary() -> None:
+    s = status("LOG-01", ControlState.NOT_MET, passed=0, failed=1)
+    assert (
+        fill("未設定です。{summary}。計画しています。", s, "ja")
+        == "未設定です。チェック LOG-01: 適合 0/1。計画しています。"
+    )
+    assert fill("Not yet. {summary}. We plan to.", s, "en") == "Not yet. check LOG-01: 0/1 compliant. We plan to."

@@ -90,3 +90,20 @@ def test_parse_col(text: str, col: int) -> None:
 def test_parse_col_rejects_garbage() -> None:
     with pytest.raises(InputError):
         parse_col("C3")
+
+
+def test_the_shipped_sample_is_the_script_output() -> None:
+    from importlib import resources
+
+    shipped = resources.files("checksheet.questionnaire") / "data" / "sample_checksheet_ja.xlsx"
+    with resources.as_file(shipped) as path:
+        book = read_book(path)
+    built = build_values()
+    assert [s.cells for s in book.sheets] == built
+
+
+def build_values() -> list[tuple[tuple[str, ...], ...]]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return [s.cells for s in read_book(write_sample(Path(tmp) / "s.xlsx")).sheets]

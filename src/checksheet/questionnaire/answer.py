@@ -186,6 +186,9 @@ class Answer:
         }
 
 
+_DOUBLE_STOP = re.compile(r"。(?:\s*。)+|\.(?:\s*\.)+(?!\.)")
+
+
 class _Blank(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return ""
@@ -207,7 +210,8 @@ def fill(template: str, status: ControlStatus | None, lang: Lang) -> str:
             "failed": status.failed,
             "total": status.passed + status.failed,
         }
-    return " ".join(template.format_map(_Blank(values)).split())
+    text = " ".join(template.format_map(_Blank(values)).split())
+    return _DOUBLE_STOP.sub(lambda m: m.group(0)[0], text)  # "{summary}。" after a summary ending in "。"
 
 
 def _combined_state(states: Sequence[ControlState]) -> ControlState:
