@@ -107,3 +107,14 @@ def build_values() -> list[tuple[tuple[str, ...], ...]]:
 
     with tempfile.TemporaryDirectory() as tmp:
         return [s.cells for s in read_book(write_sample(Path(tmp) / "s.xlsx")).sheets]
+
+
+def test_vocabulary_from_the_header_when_there_is_no_dropdown(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["No.", "確認項目", "回答（○／×／△）", "備考"])
+    ws.append([1, "WAF を導入していますか。", None, None])
+    path = tmp_path / "header.xlsx"
+    wb.save(path)
+    (lay,) = detect_book(read_book(path))
+    assert lay.vocabulary == ("○", "×", "△") and lay.questions[0].options == ("○", "×", "△")

@@ -5,10 +5,13 @@ both languages), each of its question phrasings, and each reviewed question of t
 library that was approved for it. A control's score mixes its best phrasing and its
 profile, plus a little of the section heading the question sits under.
 
-The confidence is a logistic function of four features of the ranking (how much of the
-question the best control explains, the margin to the runner-up, the normalised score and
-the raw score). Its weights are fitted by `bench/questionnaire_eval.py --fit` on the
-training half of the evaluation set; the benchmark reports the held-out half separately.
+The confidence is a logistic function of five features of the ranking: how much of the
+question (idf-weighted) one phrasing of the best control covers, how much the whole control
+covers, the margin to the runner-up, the log of the score, and whether the phrasing and
+profile rankings agree. Words no control knows (資本金, pricing) count against coverage, so
+out-of-scope questions stay below the threshold. The weights are fitted by
+`bench/questionnaire_eval.py --fit` on the calibration half of the evaluation set (even
+positions); the benchmark reports the held-out half separately.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ TOP_K = 5
 #: best control scores less than this share of it on the clause.
 SECOND_CONFIDENCE = 0.7
 SECOND_RATIO = 0.6
-#: Logistic weights for (coverage, margin, normalised score, log score) and the bias.
+#: Logistic weights for (phrasing coverage, control coverage, margin, log score, agreement) and the bias.
 CALIBRATION: tuple[float, ...] = (-1.085, 4.99, 2.596, 2.563, 0.358, -9.262)
 #: A question that asks two things ("ログを取得し、改ざん防止していますか") is split at these.
 _CLAUSE_JA = re.compile(r"(?:し、|した上で、?|しており、|かつ、?|および|及び|並びに|ならびに|また、|。)")
