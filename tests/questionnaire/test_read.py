@@ -167,3 +167,40 @@ def test_whole_sheet_validation_and_formulas_are_handled(tmp_path: Path) -> None
     assert time.perf_counter() - start < 2
     assert sheet.options_at(1_000_000, 16_000) == ("○", "×")
     assert sheet.value(3, 2) == ""  # a formula without a cached value is not evaluated
+
+
+def _sheet_xml(rows: str, tail: str = "") -> bytes:
+    return (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{rows}</sheetData>{tail}</worksheet>"
+    ).encode()
+
+
+QUESTION_ROWS = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>No</t></is></c><c r="B1" t="inlineStr"><is><t>質問</t></is></c>'
+    '<c r="C1" t="inlineStr"><is><t>回答</t></is></c></row>'
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>1</t></is></c>'
+    '<c r="B2" t="inlineStr"><is><t>監査ログを取得していますか。</t></is></c></row>'
+)
+
+
+def test_a_merge_over_the_whole_sheet_is_refused_before_openpyxl(tmp_path: Path) -> None:
+    xml = _sheet_xml(QUESTION_ROWS, '<mergeCells count="1"><mergeCell ref="D1:XFD1048576"/></mergeCells>')
+    path = _xlsx_with_sheet_xml(tmp_path / "merged.xlsx", xml)
+    start = time.perf_counter()
+    with pytest.raises(InputError) as err:
+        read_book(path)
+    assert time.perf_counter() - start < 5
+    assert "merges" in _one_line(err.value)
+
+
+def test_thousands_of_small_merges_stay_fast(tmp_path: Path) -> None:
+    from checksheet.questionnaire.layout import detect_book
+
+    merges = "".join(f'<mergeCell ref="E{r}:F{r}"/>' for r in range(3, 5_003))
+    xml = _sheet_xml(QUESTION_ROWS, f'<mergeCells count="5000">{merges}</mergeCells>')
+    path = _xlsx_with_sheet_xml(tmp_path / "many.xlsx", xml)
+    start = time.perf_counter()
+    (lay,) = detect_book(read_book(path))
+    assert time.perf_counter() - start < 5
+    assert [q.text for q in lay.questions] == ["監査ログを取得していますか。"]

@@ -31,6 +31,8 @@ class Limits:
     max_members: int = 5_000
     max_rows: int = 50_000
     max_cols: int = 300
+    max_merged_cells: int = 1_000_000  # openpyxl makes one object per merged cell
+    max_validations: int = 1_000  # real sheets have a handful of dropdowns
 
 
 DEFAULT_LIMITS = Limits()

@@ -16,6 +16,7 @@ from checksheet.questionnaire.read import Book, Sheet
 from checksheet.questionnaire.tokens import normalise
 
 HEADER_SCAN_ROWS = 40
+MAX_HEADER_COLS = 300
 
 #: Header words per role; the first words are the most specific.
 ROLE_WORDS: dict[str, tuple[str, ...]] = {
@@ -225,23 +226,44 @@ def _role_score(label: str, role: str) -> int:
     return best
 
 
-def _merged_value(sheet: Sheet, row: int, col: int) -> str:
-    value = sheet.value(row, col)
-    if value:
-        return value
-    for r0, c0, r1, c1 in sheet.merged:
-        if r0 <= row <= r1 and c0 <= col <= c1:
-            return sheet.value(r0, c0)
-    return ""
+@dataclass(frozen=True, slots=True)
+class _Merges:
+    """Merged ranges indexed once per sheet, so that lookups stay cheap on hostile files with thousands."""
+
+    anchors: dict[tuple[int, int], tuple[int, int]]  # header-zone cell -> top-left of its range
+    across: dict[int, list[tuple[int, int]]]  # row -> (first col, last col) of ranges starting there
+
+    @classmethod
+    def of(cls, sheet: Sheet, zone: int = HEADER_SCAN_ROWS + 2, budget: int = 200_000) -> _Merges:
+        anchors: dict[tuple[int, int], tuple[int, int]] = {}
+        across: dict[int, list[tuple[int, int]]] = {}
+        for r0, c0, r1, c1 in sheet.merged:
+            across.setdefault(r0, []).append((c0, c1))
+            for r in range(r0, min(r1, zone) + 1):
+                for c in range(c0, min(c1, MAX_HEADER_COLS) + 1):
+                    if budget > 0:
+                        anchors.setdefault((r, c), (r0, c0))
+                        budget -= 1
+        return cls(anchors, across)
+
+    def value(self, sheet: Sheet, row: int, col: int) -> str:
+        value = sheet.value(row, col)
+        if value or (row, col) not in self.anchors:
+            return value
+        return sheet.value(*self.anchors[(row, col)])
+
+    def spans(self, row: int, col: int) -> bool:
+        """A range starting on this row covers `col` and at least one more column."""
+        return any(c0 <= col <= c1 and c1 > c0 for c0, c1 in self.across.get(row, ()))
 
 
-def _labels(sheet: Sheet, row: int, depth: int) -> dict[int, str]:
+def _labels(sheet: Sheet, merges: _Merges, row: int, depth: int) -> dict[int, str]:
     """Column labels of a header that spans `depth` rows, merged parents included."""
     labels = {}
-    for col in range(1, min(sheet.n_cols, 300) + 1):
+    for col in range(1, min(sheet.n_cols, MAX_HEADER_COLS) + 1):
         parts: list[str] = []
         for r in range(row, row + depth):
-            v = _merged_value(sheet, r, col)
+            v = merges.value(sheet, r, col)
             if v and (not parts or parts[-1] != v):
                 parts.append(v)
         if parts:
@@ -266,14 +288,14 @@ def _assign(labels: dict[int, str]) -> dict[str, int]:
     return roles
 
 
-def _find_header(sheet: Sheet) -> tuple[int, int, dict[str, int], dict[int, str]] | None:
+def _find_header(sheet: Sheet, merges: _Merges) -> tuple[int, int, dict[str, int], dict[int, str]] | None:
     """(row, depth, roles, labels) of the most convincing header in the first rows."""
     best: tuple[float, int, int, dict[str, int], dict[int, str]] | None = None
     for row in range(1, min(sheet.n_rows, HEADER_SCAN_ROWS) + 1):
         if not any(sheet.cells[row - 1]):
             continue
         for depth in (1, 2):
-            labels = _labels(sheet, row, depth)
+            labels = _labels(sheet, merges, row, depth)
             if not labels or any(len(v) > 60 for v in labels.values()):
                 continue
             roles = _assign(labels)
@@ -300,7 +322,9 @@ _TRAILING_NOTE = re.compile(r"[（(][^（()）]*[)）]\s*[。.]?$")
 _HEADING_ID = re.compile(r"第[0-9０-９]+[章節]?|[0-9０-９]+[.．]|[A-Z]\.?|[IVX]+\.?")
 
 
-def _is_section_row(sheet: Sheet, row: int, text: str, qcol: int, acol: int | None, id_text: str) -> bool:
+def _is_section_row(
+    sheet: Sheet, merges: _Merges, row: int, text: str, qcol: int, acol: int | None, id_text: str
+) -> bool:
     """大項目 rows: short text that asks nothing, alone on its row or merged across, never with a dropdown."""
     if acol is not None and (sheet.value(row, acol) or sheet.options_at(row, acol)):
         return False
@@ -308,19 +332,20 @@ def _is_section_row(sheet: Sheet, row: int, text: str, qcol: int, acol: int | No
     if len(text) > 40 or QUESTION_END.search(core):
         return False
     filled = [c for c in sheet.cells[row - 1] if c]
-    merged_across = any(r0 == row and c0 <= qcol <= c1 and c1 > c0 for r0, c0, r1, c1 in sheet.merged)
+    merged_across = merges.spans(row, qcol)
     return len(filled) == 1 or merged_across or bool(id_text and _HEADING_ID.fullmatch(id_text))
 
 
 def detect(sheet: Sheet, overrides: Overrides = Overrides(), instructions: str = "") -> SheetLayout | None:
     """The layout of one sheet, or None when it holds no questions."""
-    header = _find_header(sheet)
+    merges = _Merges.of(sheet)
+    header = _find_header(sheet, merges)
     if header is None and overrides.question_col is None:
         return None
     row, depth, roles, labels = header if header else (overrides.header_row or 1, 1, {}, {})
     if overrides.header_row:
         row, depth = overrides.header_row, 1
-        labels = _labels(sheet, row, 1)
+        labels = _labels(sheet, merges, row, 1)
         roles = _assign(labels) if labels else {}
     qcol = overrides.question_col or roles.get("question")
     if qcol is None:
@@ -364,7 +389,7 @@ def detect(sheet: Sheet, overrides: Overrides = Overrides(), instructions: str =
         ):
             examples.append(r)
             continue
-        if _is_section_row(sheet, r, text, qcol, acol, id_text) and not section_cols:
+        if _is_section_row(sheet, merges, r, text, qcol, acol, id_text) and not section_cols:
             row_section = text
             sections.append(r)
             continue

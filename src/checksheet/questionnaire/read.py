@@ -131,6 +131,14 @@ def _calamine_sheets(path: Path, limits: Limits) -> list[Sheet]:
                 merged = tuple(
                     (r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ())
                 )
+                area = sum((r1 - r0 + 1) * (c1 - c0 + 1) for r0, c0, r1, c1 in merged)
+                if area > limits.max_merged_cells:
+                    raise InputError(
+                        f"{path.name}: sheet {meta.name!r} merges {area:,} cells; the limit is "
+                        f"{limits.max_merged_cells:,}",
+                        ja=f"{path.name}: シート {meta.name!r} の結合セルが {area:,} 個あり、上限"
+                        f"（{limits.max_merged_cells:,} 個）を超えています",
+                    )
                 sheets.append(
                     Sheet(
                         name=meta.name,
@@ -181,7 +189,7 @@ def _list_options(formula: str, own: Sheet, by_name: dict[str, Sheet], names: di
     return tuple(v for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (v := sheet.value(r, c)))
 
 
-def _with_validations(path: Path, kind: Kind, sheets: list[Sheet]) -> list[Sheet]:
+def _with_validations(path: Path, kind: Kind, sheets: list[Sheet], limits: Limits) -> list[Sheet]:
     import openpyxl
 
     try:
@@ -200,7 +208,7 @@ def _with_validations(path: Path, kind: Kind, sheets: list[Sheet]) -> list[Sheet
             continue
         ws = wb[s.name]
         validations = []
-        for dv in ws.data_validations.dataValidation:
+        for dv in ws.data_validations.dataValidation[: limits.max_validations]:
             if dv.type != "list" or not dv.formula1:
                 continue
             ranges = tuple((r.min_row, r.min_col, r.max_row, r.max_col) for r in dv.sqref.ranges)
@@ -257,7 +265,7 @@ def read_book(path: Path, limits: Limits = DEFAULT_LIMITS) -> Book:
         return Book(path, kind, digest, (_csv_sheet(path, limits),))
     sheets = _calamine_sheets(path, limits)
     if kind in ("xlsx", "xlsm"):
-        sheets = _with_validations(path, kind, sheets)
+        sheets = _with_validations(path, kind, sheets, limits)
     if not sheets:
         raise InputError(f"{path.name}: the workbook has no worksheets", ja=f"{path.name}: ワークシートがありません")
     return Book(path, kind, digest, tuple(sheets))

@@ -76,10 +76,22 @@ def _load(book: Book) -> Any:
     return wb
 
 
-def _anchor(ws: Any, row: int, col: int) -> tuple[int, int]:
-    """The writable cell of a merged range (its top-left), or the cell itself."""
+def _merges_by_row(ws: Any, rows: set[int]) -> dict[int, list[Any]]:
+    """The merged ranges covering each target row, found in one pass over the sheet's ranges."""
+    index: dict[int, list[Any]] = {}
     for rng in ws.merged_cells.ranges:
-        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+        height = rng.max_row - rng.min_row + 1
+        candidates = range(rng.min_row, rng.max_row + 1) if height <= len(rows) else rows
+        for row in candidates:
+            if row in rows and rng.min_row <= row <= rng.max_row:
+                index.setdefault(row, []).append(rng)
+    return index
+
+
+def _anchor(merges: dict[int, list[Any]], row: int, col: int) -> tuple[int, int]:
+    """The writable cell of a merged range (its top-left), or the cell itself."""
+    for rng in merges.get(row, ()):
+        if rng.min_col <= col <= rng.max_col:
             return rng.min_row, rng.min_col
     return row, col
 
@@ -128,8 +140,10 @@ def _review_sheet(wb: Any, answers: Sequence[Answer], titles: Mapping[str, Text]
     ws.freeze_panes = "A2"
 
 
-def _put(ws: Any, row: int, col: int, value: str, allowed: Sequence[str]) -> tuple[int, int] | None:
-    r, c = _anchor(ws, row, col)
+def _put(
+    ws: Any, merges: dict[int, list[Any]], row: int, col: int, value: str, allowed: Sequence[str]
+) -> tuple[int, int] | None:
+    r, c = _anchor(merges, row, col)
     cell = ws.cell(r, c)
     if cell.value not in (None, ""):
         return None
@@ -143,6 +157,10 @@ def apply(
 ) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
     """Write each answer into its row; return the cells written and those kept because not empty."""
     by_sheet = {lay.sheet: lay for lay in layouts}
+    merges = {
+        name: _merges_by_row(wb[name], {a.question.row for a in answers if a.question.sheet == name})
+        for name in by_sheet
+    }
     written: list[tuple[str, int, int]] = []
     kept: list[tuple[str, int, int]] = []
     for a in answers:
@@ -157,7 +175,7 @@ def apply(
             value, remark = remark, ""  # a free-text sheet with one column: the explanation is the answer
         for col, text in ((acol, value), (rcol, remark)):
             if col and text:
-                done = _put(ws, a.question.row, col, text, options if col == acol else ())
+                done = _put(ws, merges[a.question.sheet], a.question.row, col, text, options if col == acol else ())
                 (written if done else kept).append((a.question.sheet, *(done or (a.question.row, col))))
     return written, kept
 
