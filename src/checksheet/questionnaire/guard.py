@@ -31,6 +31,7 @@ class Limits:
     max_members: int = 5_000
     max_rows: int = 50_000
     max_cols: int = 300
+    max_cells: int = 2_000_000  # rows x columns read into memory
     max_merged_cells: int = 1_000_000  # openpyxl makes one object per merged cell
     max_validations: int = 1_000  # real sheets have a handful of dropdowns
 

@@ -108,9 +108,9 @@ def text_of(value: Any) -> str:
 def _too_big(path: Path, name: str, rows: int, cols: int, limits: Limits) -> InputError:
     return InputError(
         f"{path.name}: sheet {name!r} has {rows:,} rows and {cols:,} columns; the limit is "
-        f"{limits.max_rows:,} rows and {limits.max_cols:,} columns (use --sheet to pick the question sheet)",
+        f"{limits.max_rows:,} rows, {limits.max_cols:,} columns and {limits.max_cells:,} cells",
         ja=f"{path.name}: シート {name!r} は {rows:,} 行 {cols:,} 列あり、上限（{limits.max_rows:,} 行、"
-        f"{limits.max_cols:,} 列）を超えています（--sheet で質問のシートを指定できます）",
+        f"{limits.max_cols:,} 列、{limits.max_cells:,} セル）を超えています",
     )
 
 
@@ -125,7 +125,11 @@ def _calamine_sheets(path: Path, limits: Limits) -> list[Sheet]:
                     continue
                 sheet = book.get_sheet_by_name(meta.name)
                 rows, cols = sheet.end if sheet.end else (0, 0)
-                if rows + 1 > limits.max_rows or cols + 1 > limits.max_cols:
+                if (
+                    rows + 1 > limits.max_rows
+                    or cols + 1 > limits.max_cols
+                    or (rows + 1) * (cols + 1) > limits.max_cells
+                ):
                     raise _too_big(path, meta.name, rows + 1, cols + 1, limits)
                 values = sheet.to_python(skip_empty_area=False)
                 merged = tuple(
