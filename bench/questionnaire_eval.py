@@ -1,6 +1,6 @@
 """Quality and speed of questionnaire matching.
 
-    PYTHONPATH=src python3 bench/questionnaire_eval.py [--threshold 0.5] [--fit] [--skip-e2e]
+    PYTHONPATH=src python3 bench/questionnaire_eval.py [--threshold 0.8] [--fit] [--skip-e2e] [--errors]
 
 Quality, on bench/data/questions_eval.yaml (labelled; half Japanese) and on MVSP v3.0
 (bench/data/mvsp.yaml, scored through its ISO/IEC 27001:2022 mappings):
@@ -214,7 +214,7 @@ def end_to_end(items: Sequence[Item]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--threshold", type=float, default=0.8, help="the recommended answer_threshold")
     parser.add_argument("--fit", action="store_true", help="refit the confidence weights on the calibration half")
     parser.add_argument("--skip-e2e", action="store_true")
     parser.add_argument("--errors", action="store_true", help="print the wrong automatic answers")

@@ -35,7 +35,7 @@ TOP_K = 5
 SECOND_CONFIDENCE = 0.7
 SECOND_RATIO = 0.6
 #: Logistic weights for (phrasing coverage, control coverage, margin, log score, agreement) and the bias.
-CALIBRATION: tuple[float, ...] = (-1.085, 4.99, 2.596, 2.563, 0.358, -9.262)
+CALIBRATION: tuple[float, ...] = (-0.098, 5.217, 2.478, 2.746, 0.536, -10.265)
 #: A question that asks two things ("ログを取得し、改ざん防止していますか") is split at these.
 _CLAUSE_JA = re.compile(r"(?:し、|した上で、?|しており、|かつ、?|および|及び|並びに|ならびに|また、|。)")
 _CLAUSE_EN = re.compile(r"(?:;|\.\s|,?\s+and\s+(?:are|is|do|does|have|has)\s|,\s*and\s)", re.I)
