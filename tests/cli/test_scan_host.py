@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from checksheet import run
 from checksheet.collectors.host.commands import COMMANDS
 from checksheet.config import Settings
+from checksheet.inventory import Inventory
+from checksheet.model import Resource
+from checksheet.store import open_store
 from tests.cli_runner import invoke
 from tests.collectors.host.conftest import sshd_server  # noqa: F401 (fixture)
 from tests.collectors.host.roots import AUDITD, AUDITD_LINKS, AUDITD_MODES, DEBIAN_12, make_root
@@ -84,6 +91,7 @@ def test_a_bad_inventory_file_is_one_line_and_records_nothing(
     ("--root", "/", "--ssh", "alice@db"),
     ("--ssh", "-oProxyCommand=touch /tmp/x"),
     ("--ssh-config", "/nonexistent/ssh_config", "--ssh", "db"),
+    ("--from-aws",),  # no AWS scan yet
 ])
 def test_bad_targets_are_usage_errors(initialised: Settings, capsys: pytest.CaptureFixture[str],
                                       args: tuple[str, ...]) -> None:
@@ -109,3 +117,26 @@ def test_scan_over_ssh_and_locally_in_one_run(initialised: Settings, sshd_server
     assert set(by_host) == {a, "second", "here"}
     assert by_host[a] == by_host["second"] == by_host["here"]
     assert "error" not in {status for _, status in by_host[a]}
+
+
+def test_from_aws_scans_the_online_linux_managed_instances_through_ssm(
+        initialised: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "ap-northeast-1"}.items():
+        monkeypatch.setenv(key, value)
+    managed = [("i-0aaaaaaaaaaaaaaaa", "Online", "Linux"), ("i-0bbbbbbbbbbbbbbbb", "ConnectionLost", "Linux"),
+               ("i-0cccccccccccccccc", "Online", "Windows")]
+    aws = Inventory([Resource("aws", "111111111111", "ap-northeast-1", "aws.ssm.managed_instance", i,
+                              {"ping_status": ping, "platform": platform, "agent_version": "3.3"})
+                     for i, ping, platform in managed])
+    store = open_store(initialised.database_url)
+    run.record_scan(store, initialised, "aws", aws, scope={}, started_at=datetime.now(UTC))
+    store.dispose()
+    with mock_aws():
+        result = invoke(capsys, "scan", "host", "--from-aws", "--format", "json")
+        sent = boto3.client("ssm", region_name="ap-northeast-1").list_commands()["Commands"]
+    assert result.code == 0, result.err
+    assert {c["InstanceIds"][0] for c in sent} == {"i-0aaaaaaaaaaaaaaaa"}
+    findings = json.loads(result.out)
+    # moto runs nothing: every host check is an error for that instance, none passes.
+    assert {(f["account"], f["region"], f["status"]) for f in findings} == {("i-0aaaaaaaaaaaaaaaa", "ssm", "error")}
