@@ -12,100 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from checksheet.errors import InputError
+from checksheet.questionnaire.header import Merges, assign, find_header, labels_of, role_score
 from checksheet.questionnaire.read import Book, Sheet
 from checksheet.questionnaire.tokens import normalise
 
-HEADER_SCAN_ROWS = 40
-MAX_HEADER_COLS = 300
-
-#: Header words per role; the first words are the most specific.
-ROLE_WORDS: dict[str, tuple[str, ...]] = {
-    "remarks": (
-        "備考",
-        "補足",
-        "コメント",
-        "補足説明",
-        "回答補足",
-        "特記事項",
-        "理由",
-        "具体的内容",
-        "詳細",
-        "説明",
-        "根拠",
-        "remarks",
-        "remark",
-        "comments",
-        "comment",
-        "notes",
-        "note",
-        "explanation",
-        "details",
-        "evidence",
-        "additional information",
-        "justification",
-    ),
-    "answer": (
-        "回答欄",
-        "回答",
-        "ご回答",
-        "回答結果",
-        "回答選択",
-        "対応状況",
-        "実施状況",
-        "実施有無",
-        "対応可否",
-        "可否",
-        "自己評価",
-        "評価",
-        "選択",
-        "answer",
-        "response",
-        "yes/no",
-        "compliance",
-        "compliant",
-        "status",
-        "result",
-    ),
-    "question": (
-        "質問",
-        "質問事項",
-        "質問内容",
-        "確認項目",
-        "チェック項目",
-        "確認事項",
-        "確認内容",
-        "設問",
-        "要求事項",
-        "評価項目",
-        "チェック内容",
-        "項目",
-        "内容",
-        "question",
-        "questions",
-        "question text",
-        "control",
-        "requirement",
-        "description",
-        "item",
-        "query",
-    ),
-    "id": ("項番", "no", "no.", "№", "番号", "項目番号", "管理番号", "id", "#", "ref", "ref.", "item no", "q#", "q.no"),
-    "section": (
-        "大項目",
-        "中項目",
-        "小項目",
-        "分類",
-        "カテゴリ",
-        "カテゴリー",
-        "区分",
-        "領域",
-        "category",
-        "domain",
-        "section",
-        "area",
-        "topic",
-    ),
-}
 INSTRUCTION_SHEET = re.compile(
     r"記入方法|記入要領|記入上の注意|注意事項|説明|使い方|はじめに|表紙|改訂履歴|目次|"
     r"instruction|read\s*me|cover|how to|guide|change\s*log|revision",
@@ -205,110 +115,6 @@ def parse_col(value: str) -> int:
     )
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[\s　:：*＊※()（）\[\]【】「」・/／]+", "", normalise(text).lower())
-
-
-def _role_score(label: str, role: str) -> int:
-    key = _key(label)
-    if not key:
-        return 0
-    best = 0
-    for i, word in enumerate(ROLE_WORDS[role]):
-        w = _key(word)
-        bonus = max(0, 8 - i) / 10  # earlier words are more specific
-        if key == w:
-            best = max(best, int(30 + bonus * 10))
-        elif len(key) <= 24 and (key.startswith(w) or key.endswith(w)) and len(w) >= 2:
-            best = max(best, int(20 + bonus * 10 - len(key) / 4))
-        elif len(key) <= 24 and w in key and len(w) >= 2:
-            best = max(best, int(10 + bonus * 10 - len(key) / 4))
-    return best
-
-
-@dataclass(frozen=True, slots=True)
-class _Merges:
-    """Merged ranges indexed once per sheet, so that lookups stay cheap on hostile files with thousands."""
-
-    anchors: dict[tuple[int, int], tuple[int, int]]  # header-zone cell -> top-left of its range
-    across: dict[int, list[tuple[int, int]]]  # row -> (first col, last col) of ranges starting there
-
-    @classmethod
-    def of(cls, sheet: Sheet, zone: int = HEADER_SCAN_ROWS + 2, budget: int = 200_000) -> _Merges:
-        anchors: dict[tuple[int, int], tuple[int, int]] = {}
-        across: dict[int, list[tuple[int, int]]] = {}
-        for r0, c0, r1, c1 in sheet.merged:
-            across.setdefault(r0, []).append((c0, c1))
-            for r in range(r0, min(r1, zone) + 1):
-                for c in range(c0, min(c1, MAX_HEADER_COLS) + 1):
-                    if budget > 0:
-                        anchors.setdefault((r, c), (r0, c0))
-                        budget -= 1
-        return cls(anchors, across)
-
-    def value(self, sheet: Sheet, row: int, col: int) -> str:
-        value = sheet.value(row, col)
-        if value or (row, col) not in self.anchors:
-            return value
-        return sheet.value(*self.anchors[(row, col)])
-
-    def spans(self, row: int, col: int) -> bool:
-        """A range starting on this row covers `col` and at least one more column."""
-        return any(c0 <= col <= c1 and c1 > c0 for c0, c1 in self.across.get(row, ()))
-
-
-def _labels(sheet: Sheet, merges: _Merges, row: int, depth: int) -> dict[int, str]:
-    """Column labels of a header that spans `depth` rows, merged parents included."""
-    labels = {}
-    for col in range(1, min(sheet.n_cols, MAX_HEADER_COLS) + 1):
-        parts: list[str] = []
-        for r in range(row, row + depth):
-            v = merges.value(sheet, r, col)
-            if v and (not parts or parts[-1] != v):
-                parts.append(v)
-        if parts:
-            labels[col] = " ".join(parts)
-    return labels
-
-
-def _assign(labels: dict[int, str]) -> dict[str, int]:
-    """Give each role its best column; a column takes one role, the question first."""
-    roles: dict[str, int] = {}
-    taken: set[int] = set()
-    for role in ("question", "remarks", "answer", "id"):
-        scored = [(_role_score(text, role), -col, col) for col, text in labels.items() if col not in taken]
-        scored = [s for s in scored if s[0] > 0]
-        if role == "remarks" and "question" in roles:
-            # "回答（補足）" is remarks only if another column can be the answer
-            scored = [s for s in scored if _role_score(labels[s[2]], "answer") < s[0] + 5 or len(labels) > 3]
-        if scored:
-            best = max(scored)
-            roles[role] = best[2]
-            taken.add(best[2])
-    return roles
-
-
-def _find_header(sheet: Sheet, merges: _Merges) -> tuple[int, int, dict[str, int], dict[int, str]] | None:
-    """(row, depth, roles, labels) of the most convincing header in the first rows."""
-    best: tuple[float, int, int, dict[str, int], dict[int, str]] | None = None
-    for row in range(1, min(sheet.n_rows, HEADER_SCAN_ROWS) + 1):
-        if not any(sheet.cells[row - 1]):
-            continue
-        for depth in (1, 2):
-            labels = _labels(sheet, merges, row, depth)
-            if not labels or any(len(v) > 60 for v in labels.values()):
-                continue
-            roles = _assign(labels)
-            if "question" not in roles:
-                continue
-            score = sum(_role_score(labels[c], r) for r, c in roles.items()) - depth * 2
-            if best is None or score > best[0]:
-                best = (score, row, depth, roles, labels)
-    if best is None or best[0] < 30:
-        return None
-    return best[1], best[2], best[3], best[4]
-
-
 def _options_from_text(text: str) -> tuple[str, ...]:
     found = []
     for option in KNOWN_OPTIONS:
@@ -323,7 +129,7 @@ _HEADING_ID = re.compile(r"第[0-9０-９]+[章節]?|[0-9０-９]+[.．]|[A-Z]\.
 
 
 def _is_section_row(
-    sheet: Sheet, merges: _Merges, row: int, text: str, qcol: int, acol: int | None, id_text: str
+    sheet: Sheet, merges: Merges, row: int, text: str, qcol: int, acol: int | None, id_text: str
 ) -> bool:
     """大項目 rows: short text that asks nothing, alone on its row or merged across, never with a dropdown."""
     if acol is not None and (sheet.value(row, acol) or sheet.options_at(row, acol)):
@@ -338,15 +144,15 @@ def _is_section_row(
 
 def detect(sheet: Sheet, overrides: Overrides = Overrides(), instructions: str = "") -> SheetLayout | None:
     """The layout of one sheet, or None when it holds no questions."""
-    merges = _Merges.of(sheet)
-    header = _find_header(sheet, merges)
+    merges = Merges.of(sheet)
+    header = find_header(sheet, merges)
     if header is None and overrides.question_col is None:
         return None
     row, depth, roles, labels = header if header else (overrides.header_row or 1, 1, {}, {})
     if overrides.header_row:
         row, depth = overrides.header_row, 1
-        labels = _labels(sheet, merges, row, 1)
-        roles = _assign(labels) if labels else {}
+        labels = labels_of(sheet, merges, row, 1)
+        roles = assign(labels) if labels else {}
     qcol = overrides.question_col or roles.get("question")
     if qcol is None:
         return None
@@ -358,7 +164,7 @@ def detect(sheet: Sheet, overrides: Overrides = Overrides(), instructions: str =
     section_cols = tuple(
         c
         for c, text in sorted(labels.items())
-        if c not in (qcol, acol, rcol, id_col) and _role_score(text, "section") >= 20
+        if c not in (qcol, acol, rcol, id_col) and role_score(text, "section") >= 20
     )
     header_text = " ".join(labels.values())
     first = row + depth

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from checksheet.errors import InputError
-from checksheet.questionnaire.answer import Answer, Category, Disposition, category_of
+from checksheet.questionnaire.answer import Answer, Disposition, category_of
 from checksheet.questionnaire.layout import Question, detect_book
 from checksheet.questionnaire.match import LibraryQuestion
 from checksheet.questionnaire.read import Book, read_book
@@ -141,7 +141,3 @@ def import_reviewed(store: Store, path: Path, reviewer: str, controls: Sequence[
             )
         )
     return ImportResult(save_reviewed(store, entries), skipped)
-
-
-def answered_category(answer: Answer) -> Category | None:
-    return category_of(answer.answer) if answer.answer else None

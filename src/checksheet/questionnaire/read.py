@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -273,7 +272,3 @@ def read_book(path: Path, limits: Limits = DEFAULT_LIMITS) -> Book:
     if not sheets:
         raise InputError(f"{path.name}: the workbook has no worksheets", ja=f"{path.name}: ワークシートがありません")
     return Book(path, kind, digest, tuple(sheets))
-
-
-def rows_of(sheet: Sheet, first: int, last: int) -> Sequence[tuple[str, ...]]:
-    return sheet.cells[max(first - 1, 0) : last]
