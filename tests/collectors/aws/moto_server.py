@@ -45,7 +45,8 @@ class MotoServer:
         raise RuntimeError("moto server did not start")
 
     def _post(self, path: str, data: bytes = b"") -> None:
-        request = urllib.request.Request(f"{self.url}{path}", data=data, method="POST")
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method="POST",
+                                         headers={"Content-Type": "text/plain"})
         urllib.request.urlopen(request, timeout=10).close()
 
     def reset(self) -> None:

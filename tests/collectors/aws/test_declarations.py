@@ -74,7 +74,8 @@ def recorded(moto: MotoServer) -> Iterator[tuple[dict[str, set[str]], list[Resou
 def test_every_call_is_declared(recorded: Any) -> None:
     by_collector, _, _ = recorded
     declared = {c.name: set(c.actions) for c in aws.ALL}
-    undeclared = {name: sorted(calls - declared[name]) for name, calls in by_collector.items() if calls - declared[name]}
+    undeclared = {name: sorted(calls - declared[name])
+                  for name, calls in by_collector.items() if calls - declared[name]}
     assert undeclared == {}
 
 

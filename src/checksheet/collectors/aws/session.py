@@ -193,16 +193,18 @@ class Connector:
         client = self.caller.client("organizations", self.home_region)
         try:
             pages = client.get_paginator("list_accounts").paginate()
-            found = {a["Id"] for page in pages for a in page["Accounts"] if a.get("Status") == "ACTIVE"}
+            found = sorted({a["Id"] for page in pages for a in page["Accounts"] if a.get("Status") == "ACTIVE"})
+            why = "" if found else "no active account is listed"
         except (ClientError, BotoCoreError) as err:
-            why = fault_message(err, "organizations:ListAccounts")
+            found, why = [], fault_message(err, "organizations:ListAccounts")
+        if not found:  # an empty scan would read as "nothing wrong"
             raise CollectionError(
                 f"cannot list the accounts of the AWS Organization (run from the management account "
                 f"or a delegated administrator): {why}",
                 ja=f"AWS Organizations のアカウント一覧を取得できません (管理アカウントまたは委任管理者で"
                 f"実行してください): {why}",
-            ) from err
-        return sorted(found | {self.account_id}) if self.account_id in found else sorted(found)
+            )
+        return found
 
     def open(self, target: Target) -> Account:
         """The account's clients; for a role, assumes it now so that a refusal is reported here.
