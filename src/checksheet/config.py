@@ -31,7 +31,7 @@ class _Settings(BaseModel):
     account_review_interval_days: int = Field(default=92, ge=1)
     assessment_interval_days: int = Field(default=365, ge=1)
     evidence_max_age_days: int = Field(default=30, ge=1)
-    answer_threshold: float = Field(default=0.5, ge=0, le=1)
+    answer_threshold: float = Field(default=0.8, ge=0, le=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,5 +115,5 @@ restore_drill_interval_days = 92
 account_review_interval_days = 92
 assessment_interval_days = 365  # a third-party vulnerability assessment at least this often
 evidence_max_age_days = 30      # scan results older than this make a control "stale"
-answer_threshold = 0.5          # below this confidence a question is left for a person
+answer_threshold = 0.8          # below this confidence a question is left for a person
 """
