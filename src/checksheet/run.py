@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from checksheet import catalog, checks
+from checksheet import catalog, checks, ledger
+from checksheet.checks import records as record_checks
 from checksheet.config import Settings
 from checksheet.evaluate import evaluate
 from checksheet.inventory import Inventory
-from checksheet.model import ControlStatus, Finding
+from checksheet.ledger import checkpoint, keys
+from checksheet.model import ControlStatus, Finding, Resource
 from checksheet.store import Store, open_store
 from checksheet.store.records import record_resources
 from checksheet.store.scans import (
@@ -51,26 +53,47 @@ def record_scan(
     *,
     scope: dict[str, Any],
     started_at: datetime,
+    actor: str = "checksheet",
 ) -> ScanResult:
     """Evaluate every check on a fresh inventory, store the scan, and refresh control statuses."""
     findings = checks.run_checks(checks.ALL, inventory)
     digest = findings_digest(findings)
     scan = save_scan(store, provider, inventory, findings, scope=scope, started_at=started_at, digest=digest)
+    ledger.append(store, "scan", actor, {"scan_id": scan.id, "provider": provider, "digest": digest,
+                                         "findings": len(findings), "resources": len(inventory),
+                                         "started_at": started_at.isoformat()})
+    checkpoint.checkpoint_if_due(store, keys.load_key(settings), every=1)
     statuses = refresh_statuses(store, settings)
     return ScanResult(scan, tuple(findings), tuple(statuses))
 
 
-def current_findings(store: Store) -> tuple[list[Finding], dict[str, datetime]]:
-    """Findings of the newest scan of every provider plus those of the kept records."""
+def record_policy(settings: Settings | None) -> Resource:
+    """The configured record intervals, as data for the pure record checks (defaults without settings)."""
+    if settings is None:
+        return record_checks.policy_resource(record_checks.Policy())
+    return record_checks.policy_resource(record_checks.Policy(
+        drill_days=settings.drill_interval_days,
+        restore_drill_days=settings.restore_drill_interval_days,
+        account_review_days=settings.account_review_interval_days,
+        assessment_days=settings.assessment_interval_days,
+    ))
+
+
+def current_findings(
+    store: Store, settings: Settings | None = None, now: datetime | None = None
+) -> tuple[list[Finding], dict[str, datetime]]:
+    """Findings of the newest scan of every provider plus those of the kept records (judged as of `now`)."""
     scans = latest_scans(store)
     findings = findings_of(store, [s.id for s in scans])
-    records = Inventory(record_resources(store))
+    records = Inventory([*record_resources(store), record_policy(settings)], collected_at=now)
     findings += checks.run_checks(checks.ALL, records)
-    return findings, {s.provider: s.started_at for s in scans}
+    # Expired evidence (an attestation past its date) counts as observed long ago: the control reads "stale".
+    observed = {s.provider: s.started_at for s in scans}
+    return findings, observed | {record_checks.STALE_PROVIDER: record_checks.STALE_SINCE}
 
 
 def refresh_statuses(store: Store, settings: Settings, now: datetime | None = None) -> list[ControlStatus]:
-    findings, observed = current_findings(store)
+    findings, observed = current_findings(store, settings, now)
     statuses = evaluate(
         catalog.catalog().values(),
         findings,

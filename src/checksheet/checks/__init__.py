@@ -20,6 +20,7 @@ from checksheet.checks import (
     host,
     host_access,
     host_patching,
+    records,
 )
 from checksheet.checks.base import Check, Outcome, run_check, run_checks
 
@@ -36,6 +37,7 @@ ALL: tuple[Check, ...] = (
     *host.CHECKS,
     *host_access.CHECKS,
     *host_patching.CHECKS,
+    *records.CHECKS,
 )
 
 

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from checksheet import __version__
-from checksheet.cli import answer_cmds, catalog_cmds, demo_cmd, findings, ledger_cmds, project, scan_host
+from checksheet.cli import answer_cmds, catalog_cmds, demo_cmd, findings, ledger_cmds, project, records_cmds, scan_host
 from checksheet.cli.output import err_console
 from checksheet.config import load_settings
 from checksheet.errors import ChecksheetError
@@ -45,6 +45,7 @@ scan_host.register(app)  # after findings: it adds `scan host` to findings' scan
 answer_cmds.register(app)
 demo_cmd.register(app)
 ledger_cmds.register(app)
+records_cmds.register(app)
 
 
 def _lang() -> str:
