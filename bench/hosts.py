@@ -3,12 +3,11 @@
     PYTHONPATH=src:. .venv/bin/python bench/hosts.py [--hosts 50] [--concurrency 10] [--skip-sequential]
 
 Starts a real sshd on 127.0.0.1 with throwaway keys (tests/collectors/host/sshd.py) and scans
-it through N distinct Host aliases, so every "host" has its own SSH connection (ControlMaster)
-and runs every declared command. Prints the wall time, the per-host cost (wall / hosts), the
-spread of one host's scan time, and the mean time of each command, so the dominant cost is
-visible (the package manager query), and the floor of one round trip: sshd's session plus the
-remote login shell's start-up, paid once per declared command. Needs root (the scan logs in
-as root by key).
+it through N distinct Host aliases, so every "host" has its own SSH connection and runs every
+declared command (in one round trip; `--per-command` also measures one round trip per
+command). Prints the wall time, the per-host cost (wall / hosts), the spread of one host's
+scan time, and the floor of one round trip: sshd's session plus the remote login shell's
+start-up. Needs root (the scan logs in as root by key).
 """
 
 from __future__ import annotations
@@ -19,20 +18,29 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.collectors.host.sshd import ensure_sshd, local_sshd
 
-from checksheet.collectors.host import COMMANDS, SshControlDir, SshOptions, SshTransport, collect_hosts
+from checksheet.collectors.host import COMMANDS, Command, SshControlDir, SshOptions, SshTransport, collect_hosts
+from checksheet.collectors.host.batch import Result, run_each
 from checksheet.collectors.host.scan import HostResult
 
 
-def _run(aliases: tuple[str, ...], config: Path, concurrency: int) -> tuple[float, list[HostResult]]:
+class PerCommandSsh(SshTransport):
+    """The same transport with one round trip per declared command (what batching saves)."""
+
+    def run_batch(self, commands: Sequence[Command]) -> dict[str, Result]:
+        return run_each(self.run, commands)
+
+
+def _run(aliases: tuple[str, ...], config: Path, concurrency: int,
+         kind: type[SshTransport] = SshTransport) -> tuple[float, list[HostResult]]:
     control = SshControlDir()
     try:
         options = SshOptions(timeout=120, config_file=config)
-        transports = [SshTransport(a, options, control) for a in aliases]
+        transports = [kind(a, options, control) for a in aliases]
         start = time.perf_counter()
         _, hosts = collect_hosts(transports, concurrency=concurrency)
         return time.perf_counter() - start, hosts
@@ -46,12 +54,6 @@ def _report(label: str, wall: float, hosts: list[HostResult]) -> None:
     p95 = seconds[min(len(seconds) - 1, int(len(seconds) * 0.95))]
     print(f"{label}: {len(hosts)} hosts in {wall:.1f} s wall = {wall / len(hosts):.3f} s per host; "
           f"one host's scan: median {statistics.median(seconds):.2f} s, p95 {p95:.2f} s; faults {faults}")
-    per_command: dict[str, list[float]] = defaultdict(list)
-    for h in hosts:
-        for command, spent in h.command_seconds.items():
-            per_command[command].append(spent)
-    slowest = sorted(per_command.items(), key=lambda kv: -statistics.mean(kv[1]))
-    print("  mean per command: " + ", ".join(f"{c} {statistics.mean(v):.3f}s" for c, v in slowest))
 
 
 def _round_trip_floor(alias: str, config: Path, count: int = 10) -> float:
@@ -75,6 +77,7 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--skip-sequential", action="store_true")
+    parser.add_argument("--per-command", action="store_true", help="also scan with one round trip per command")
     args = parser.parse_args()
     problem = ensure_sshd()
     if problem:
@@ -89,6 +92,9 @@ def main() -> int:
         if not args.skip_sequential:
             wall, hosts = _run(server.aliases, server.config_file, 1)
             _report("sequential", wall, hosts)
+        if args.per_command:
+            wall, hosts = _run(server.aliases, server.config_file, args.concurrency, PerCommandSsh)
+            _report(f"concurrent (x{args.concurrency}), one round trip per command", wall, hosts)
     return 0
 
 

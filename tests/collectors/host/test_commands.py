@@ -40,3 +40,21 @@ def test_only_probes_make_a_command_live() -> None:
     live = {c.id for c in COMMANDS if c.live}
     assert live == {c.id for c in COMMANDS if any(isinstance(s, Probe) for s in c.specs)}
     assert live == {"updates_pending", "firewall_rules", "disks"}
+
+
+def test_a_batch_runs_the_declared_lines_and_splits_per_command() -> None:
+    import subprocess
+
+    from checksheet.collectors.host.batch import batch_line, split_batch
+    from checksheet.collectors.host.bundle import parse_bundle
+
+    chosen = [by_id()["os"], by_id()["ssm_agent"], by_id()["accounts"]]
+    line = batch_line(chosen, sudo=True)
+    assert "sudo -n " + by_id()["accounts"].command_line in line  # the declared line, as allow-listed
+    assert "sudo -n " + by_id()["os"].command_line not in line
+    done = subprocess.run(["sh", "-c", batch_line(chosen, sudo=False)], capture_output=True, text=True, check=True)
+    results = split_batch(done.stdout, chosen)
+    assert set(results) == {"os", "ssm_agent", "accounts"}
+    assert all(r.rc == 0 and r.error is None and parse_bundle(r.stdout).complete for r in results.values())
+    cut = split_batch(done.stdout[: done.stdout.index("exit ssm_agent")], chosen)
+    assert cut["os"].error is None and cut["accounts"].error and "stopped" in cut["accounts"].error

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from checksheet.collectors.host.areas import AREAS, Area
+from checksheet.collectors.host.batch import Result
 from checksheet.collectors.host.bundle import Bundle, parse_bundle
 from checksheet.collectors.host.commands import COMMANDS, Command, Probe
-from checksheet.collectors.host.transport import Result, Transport
+from checksheet.collectors.host.transport import Transport
 from checksheet.inventory import Inventory
 from checksheet.model import Fault, Resource
 
 PROVIDER = "host"
-#: Commands run at once on one host after the first has opened its connection.
-PER_HOST_PARALLEL = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +25,6 @@ class HostResult:
     resources: tuple[Resource, ...]
     faults: tuple[Fault, ...]
     seconds: float
-    command_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _problem(command: Command, result: Result) -> tuple[Bundle | None, str | None]:
@@ -49,37 +47,18 @@ def _problem(command: Command, result: Result) -> tuple[Bundle | None, str | Non
     return bundle, None
 
 
-def _run_all(transport: Transport, commands: Sequence[Command]) -> dict[str, tuple[Result, float]]:
-    """Run the first command alone (it opens a multiplexed connection), then the rest in parallel."""
-
-    def timed(command: Command) -> tuple[Result, float]:
-        start = datetime.now(UTC)
-        result = transport.run(command)
-        return result, (datetime.now(UTC) - start).total_seconds()
-
-    first, rest = commands[0], commands[1:]
-    results = {first.id: timed(first)}
-    head = results[first.id][0]
-    if head.error and (head.rc == 255 or "timed out" in head.error):  # unreachable: do not try 12 more times
-        return results | {c.id: (head, 0.0) for c in rest}
-    with ThreadPoolExecutor(max_workers=PER_HOST_PARALLEL) as pool:
-        for command, outcome in zip(rest, pool.map(timed, rest), strict=True):
-            results[command.id] = outcome
-    return results
-
-
 def collect_host(transport: Transport, areas: Sequence[Area] = AREAS,
                  commands: Sequence[Command] = COMMANDS) -> HostResult:
     """Every resource type of one host, or a fault for each type whose commands failed."""
     start = datetime.now(UTC)
     try:
-        results = _run_all(transport, commands)
+        results = transport.run_batch(commands)
     finally:
         transport.close()
     snapshot: dict[str, Bundle] = {}
     problems: dict[str, str] = {}
     for command in commands:
-        bundle, problem = _problem(command, results[command.id][0])
+        bundle, problem = _problem(command, results[command.id])
         if bundle is not None:
             snapshot[command.id] = bundle
         else:
@@ -95,8 +74,7 @@ def collect_host(transport: Transport, areas: Sequence[Area] = AREAS,
         attributes["transport"] = transport.name
         resources.append(Resource(PROVIDER, transport.host, transport.name, area.type, transport.host, attributes))
     return HostResult(transport.host, transport.name, tuple(resources), tuple(faults),
-                      (datetime.now(UTC) - start).total_seconds(),
-                      {cid: seconds for cid, (_, seconds) in results.items()})
+                      (datetime.now(UTC) - start).total_seconds())
 
 
 def collect_hosts(

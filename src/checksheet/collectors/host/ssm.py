@@ -8,13 +8,14 @@ bundle lacks its closing marker and becomes a fault, never a partial pass.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from checksheet.collectors.host.batch import Result, run_each
 from checksheet.collectors.host.commands import Command
-from checksheet.collectors.host.transport import Result
 
 #: The IAM actions this transport calls (for the least-privilege policy).
 ACTIONS = ("ssm:SendCommand", "ssm:GetCommandInvocation")
@@ -64,6 +65,10 @@ class SsmTransport:
             detail = (answer.get("StandardErrorContent") or "").strip().splitlines()[-1:] or [status]
             return Result("", int(answer.get("ResponseCode", -1)), f"SSM command {status}: {detail[0][:200]}")
         return Result(answer.get("StandardOutputContent", ""), 0)
+
+    def run_batch(self, commands: Sequence[Command]) -> dict[str, Result]:
+        # One invocation per command: Run Command keeps only 24,000 characters of output each.
+        return run_each(self.run, commands)
 
     def close(self) -> None:
         return None

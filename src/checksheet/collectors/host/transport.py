@@ -14,21 +14,14 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from checksheet.collectors.host.batch import Result, batch_line, run_each, split_batch
 from checksheet.collectors.host.commands import Command
 from checksheet.errors import CollectionError
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """What a command did. `error` is set when it could not run or did not finish (a fault)."""
-
-    stdout: str
-    rc: int
-    error: str | None = None
 
 
 class Transport(Protocol):
@@ -36,6 +29,8 @@ class Transport(Protocol):
     host: str  # the host's name in findings (`account`)
 
     def run(self, command: Command) -> Result: ...
+
+    def run_batch(self, commands: Sequence[Command]) -> dict[str, Result]: ...
 
     def close(self) -> None: ...
 
@@ -82,6 +77,9 @@ class LocalTransport:
             return Result("", -1, f"cannot run: {err}")
         error = None if done.returncode == 0 else f"exit {done.returncode}: {_last_line(_decode(done.stderr))}"
         return Result(_decode(done.stdout), done.returncode, error)
+
+    def run_batch(self, commands: Sequence[Command]) -> dict[str, Result]:
+        return run_each(self.run, commands)  # no round trips to save; run a few at once
 
     def close(self) -> None:
         return None
@@ -147,22 +145,32 @@ class SshTransport:
         ]
         return argv
 
-    def run(self, command: Command) -> Result:
-        sudo = self.options.sudo and command.needs_sudo
-        remote = ("sudo -n " if sudo else "") + command.command_line
+    def _ssh(self, remote: str) -> tuple[Result, str]:
+        """Run one remote command line; the result and the last line of stderr."""
         argv = [*self._base(), "-T", "--", self.destination, remote]
         try:
             done = subprocess.run(argv, capture_output=True, timeout=self.options.timeout, check=False,
                                   stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
-            return Result("", -1, f"timed out after {self.options.timeout:g} s")
+            return Result("", -1, f"timed out after {self.options.timeout:g} s"), ""
         except OSError as err:
-            return Result("", -1, f"cannot run ssh: {err}")
+            return Result("", -1, f"cannot run ssh: {err}"), ""
         stderr = _last_line(_decode(done.stderr))
         if done.returncode == 255:
-            return Result("", 255, f"ssh failed: {stderr or 'connection error'}")
+            return Result("", 255, f"ssh failed: {stderr or 'connection error'}"), stderr
         error = None if done.returncode == 0 else f"exit {done.returncode}: {stderr}"
-        return Result(_decode(done.stdout), done.returncode, error)
+        return Result(_decode(done.stdout), done.returncode, error), stderr
+
+    def run(self, command: Command) -> Result:
+        sudo = self.options.sudo and command.needs_sudo
+        return self._ssh(("sudo -n " if sudo else "") + command.command_line)[0]
+
+    def run_batch(self, commands: Sequence[Command]) -> dict[str, Result]:
+        """All commands in one round trip (one remote shell start-up instead of one per command)."""
+        result, stderr = self._ssh(batch_line(commands, self.options.sudo))
+        if result.rc == 255 or (result.error and not result.stdout):
+            return dict.fromkeys((c.id for c in commands), result)
+        return split_batch(result.stdout, commands, stderr)
 
     def close(self) -> None:
         """Stop this host's master connection (ControlPersist would otherwise keep it a while)."""
