@@ -7,7 +7,17 @@ import sys
 import typer
 
 from checksheet import __version__
-from checksheet.cli import answer_cmds, catalog_cmds, demo_cmd, findings, ledger_cmds, project, records_cmds, scan_host
+from checksheet.cli import (
+    answer_cmds,
+    catalog_cmds,
+    demo_cmd,
+    findings,
+    ledger_cmds,
+    project,
+    records_cmds,
+    scan_aws,
+    scan_host,
+)
 from checksheet.cli.output import err_console
 from checksheet.config import load_settings
 from checksheet.errors import ChecksheetError
@@ -42,6 +52,7 @@ project.register(app)
 catalog_cmds.register(app)
 findings.register(app)
 scan_host.register(app)  # after findings: it adds `scan host` to findings' scan group
+scan_aws.register(app)  # after findings: `scan aws` joins the same group; also `aws policy`
 answer_cmds.register(app)
 demo_cmd.register(app)
 ledger_cmds.register(app)

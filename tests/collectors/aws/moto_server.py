@@ -57,7 +57,8 @@ class MotoServer:
         self._post("/moto-api/reset-auth", b"0" if on else b"inf")
 
     def stop(self) -> None:
-        self._process.terminate()
+        # Not terminate(): moto's SIGTERM handler waits for threads still holding clients' keep-alive connections.
+        self._process.kill()
         self._process.wait(timeout=10)
 
 

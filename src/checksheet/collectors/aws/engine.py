@@ -33,7 +33,7 @@ Progress = Callable[[int, int, str], None]
 class Collection:
     inventory: Inventory
     accounts: tuple[str, ...]
-    regions: tuple[str, ...]
+    regions: tuple[str, ...]  # in the order asked for
     requests: int  # HTTP requests sent, retries included
 
 
@@ -179,6 +179,6 @@ def collect(
     return Collection(
         inventory,
         tuple(p.account_id for p in plans),
-        tuple(sorted({r for p in plans for r in p.regions})),
+        tuple(dict.fromkeys(r for p in plans for r in p.regions)),
         connector.requests.value,
     )
