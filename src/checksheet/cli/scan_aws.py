@@ -101,16 +101,20 @@ def _summary(scan: run.ScanResult, collection: aws.Collection, findings: list[Fi
 
 
 def scan_aws(
-    profile: str | None = typer.Option(None, "--profile", help="AWS profile (default: AWS_PROFILE, then the "
-                                       "standard credential chain)."),
-    regions: str | None = typer.Option(None, "--regions", help="Comma-separated regions, e.g. "
-                                       "us-east-1,ap-northeast-1 (default: aws_regions in checksheet.toml, "
-                                       "else every region enabled for the account)."),
-    role_arn: list[str] = typer.Option([], "--role-arn", help="Scan the account behind this role (repeatable)."),
-    org_role: str | None = typer.Option(None, "--org-role", help="Scan every account of the AWS Organization "
-                                        "through the role of this name in each account."),
-    external_id: str | None = typer.Option(None, "--external-id", help="External id for --role-arn/--org-role."),
-    workers: int = typer.Option(16, "--workers", min=1, max=64, help="API calls in flight at once."),
+    profile: str | None = typer.Option(
+        None, "--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE, then the standard credential "
+        "chain)."),
+    regions: str | None = typer.Option(
+        None, "--regions", metavar="R1,R2", help="Comma-separated regions, e.g. us-east-1,ap-northeast-1 (default: "
+        "aws_regions in checksheet.toml, else every region enabled for the account)."),
+    role_arn: list[str] = typer.Option(
+        [], "--role-arn", metavar="ARN", help="Scan the account behind this role (repeatable)."),
+    org_role: str | None = typer.Option(
+        None, "--org-role", metavar="NAME", help="Scan every account of the AWS Organization through the role of "
+        "this name in each account."),
+    external_id: str | None = typer.Option(
+        None, "--external-id", metavar="ID", help="External id for --role-arn/--org-role."),
+    workers: int = typer.Option(16, "--workers", min=1, max=64, metavar="N", help="API calls in flight at once."),
     format: Format = typer.Option(Format.TABLE, "--format", help="table or json (scan summary and findings)."),
     lang: LangChoice | None = typer.Option(None, "--lang", help="Language of messages: ja or en."),
     fail_on: Status | None = typer.Option(None, "--fail-on", help="Exit 1 when any finding has this status."),
