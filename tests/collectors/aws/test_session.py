@@ -78,6 +78,6 @@ def test_client_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     config = _client_config(botocore.session.Session(), workers=24)
     assert config.retries == {"mode": "adaptive", "total_max_attempts": 3}
-    assert config.max_pool_connections == 24 and config.connect_timeout == 5
+    assert config.max_pool_connections == 48 and config.connect_timeout == 5
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "7")
     assert _client_config(botocore.session.Session(), workers=4).retries["total_max_attempts"] == 7

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 PROVIDER = "aws"
 GLOBAL = "global"
+DETAIL_THREADS = "checksheet-aws-detail"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -121,7 +122,8 @@ class Ctx:
         latency-bound, and hundreds of them in a row would dominate the scan.
         """
         listed = list(items)
-        if self._details is None or len(listed) < 2:
+        nested = threading.current_thread().name.startswith(DETAIL_THREADS)  # waiting on our own pool could starve it
+        if self._details is None or len(listed) < 2 or nested:
             return [describe(item) for item in listed]
         return list(self._details.map(describe, listed))
 

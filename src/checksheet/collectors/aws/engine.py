@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from checksheet.collectors.aws.context import GLOBAL, PROVIDER, Ctx
+from checksheet.collectors.aws.context import DETAIL_THREADS, GLOBAL, PROVIDER, Ctx
 from checksheet.collectors.aws.faults import fault_message
 from checksheet.collectors.aws.registry import Collector, Scope
 from checksheet.collectors.aws.session import Account, Connector, Target
@@ -150,7 +150,7 @@ def collect(
     faults: list[Fault] = []
     workers = connector.access.workers
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="checksheet-aws")
-    details = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="checksheet-aws-detail")
+    details = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=DETAIL_THREADS)
     try:
         plans = list(pool.map(lambda t: _prepare(connector, wanted, collectors, t), connector.targets()))
         for plan in plans:

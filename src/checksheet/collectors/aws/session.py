@@ -238,7 +238,7 @@ def _client_config(session: botocore.session.Session, workers: int) -> Config:
         retries={"mode": "adaptive", "total_max_attempts": int(attempts)},
         connect_timeout=5,
         read_timeout=30,
-        max_pool_connections=max(10, workers),
+        max_pool_connections=2 * workers,  # task threads and detail threads may share one client
         user_agent_extra="checksheet",
     )
 
