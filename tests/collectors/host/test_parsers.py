@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checksheet.collectors.host.parse_accounts import parse_accounts, password_state
 from checksheet.collectors.host.parse_audit import enabled_flag, parse_auditd_conf, parse_rule, parse_rules
@@ -335,3 +337,31 @@ def test_log_shipping_settings() -> None:
                   '[{"file_path": "/var/log/audit/audit.log"}]}}}}')
     assert mentions_audit_log(cloudwatch)
     assert not mentions_audit_log("[INPUT]\n    Name tail\n#   Path /var/log/audit/audit.log\n")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
+def test_parsers_never_crash_on_garbage(text: str) -> None:
+    """Files on a host are not ours to trust: any content parses to something, never to an exception."""
+    from checksheet.collectors.host.bundle import parse_bundle
+
+    framed = "@@checksheet-7c1e " + text.replace("\n", "\n@@checksheet-7c1e ", 3)
+    for sample in (text, framed):
+        parse_bundle(sample)
+        parse_sshd_config({"/etc/ssh/sshd_config": sample})
+        parse_sudoers({"/etc/sudoers": sample})
+        parse_rules(sample)
+        parse_auditd_conf(sample)
+        parse_accounts(sample, sample, sample)
+        parse_os_release(sample)
+        parse_apt_upgradable(sample)
+        parse_updateinfo(sample)
+        parse_lsblk(sample)
+        nft_summary(sample)
+        rsyslog_targets([sample])
+        ini_commands(sample)
+
+
+def test_sshd_include_with_unbalanced_quotes_does_not_crash() -> None:
+    config = parse_sshd_config({"/etc/ssh/sshd_config": 'Include a.conf "b\nPermitRootLogin no\n'})
+    assert config.settings == {"permitrootlogin": "no"} and "a.conf" in config.unresolved_includes

@@ -13,7 +13,7 @@ import pytest
 from checksheet.checks import by_id, run_check
 from checksheet.collectors.host import LocalTransport, collect_host
 from checksheet.collectors.host.bundle import State, parse_bundle
-from checksheet.collectors.host.commands import ACCOUNTS, AUDIT, COMMANDS, SSHD
+from checksheet.collectors.host.commands import ACCOUNTS, AUDIT, COMMANDS, SSHD, Command
 from checksheet.collectors.host.scan import _problem
 from checksheet.collectors.host.transport import Result
 from checksheet.inventory import Inventory
@@ -120,10 +120,13 @@ def test_an_unreadable_directory_is_denied_not_missing() -> None:
         shutil.rmtree(base)
 
 
-def test_a_cut_output_is_a_problem_not_data() -> None:
-    done = subprocess.run(list(COMMANDS[0].argv), capture_output=True, text=True, check=True)
-    bundle, problem = _problem(COMMANDS[0], Result(done.stdout[: len(done.stdout) // 2], 0))
-    assert bundle is None and problem is not None and "incomplete" in problem
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.id)
+def test_output_cut_anywhere_is_a_problem_not_data_nor_a_crash(command: Command) -> None:
+    done = subprocess.run(list(command.argv), capture_output=True, text=True, check=True)
+    assert parse_bundle(done.stdout).complete
+    for end in range(0, len(done.stdout) - 1, max(1, len(done.stdout) // 97)):
+        bundle, problem = _problem(command, Result(done.stdout[:end], 0))
+        assert bundle is None and problem is not None and "incomplete" in problem
 
 
 def test_root_must_be_a_directory(tmp_path: Path) -> None:

@@ -84,8 +84,12 @@ class Bundle:
         return sorted(paths + [d for d, s in self.dirs.items() if s is State.DENIED])
 
 
-def _stat_entry(path_and_fields: str) -> Entry:
-    mode, uid, gid, mtime, path = path_and_fields.split(" ", 4)
+def _stat_entry(path_and_fields: str) -> Entry | None:
+    """`MODE UID GID MTIME PATH`; None for a line cut short or garbled."""
+    fields = path_and_fields.split(" ", 4)
+    if len(fields) != 5 or not all(f.isdigit() for f in fields[:4]):
+        return None
+    mode, uid, gid, mtime, path = fields
     return Entry(path, State.OK, mode=int(mode, 8), uid=int(uid), gid=int(gid), mtime=int(mtime))
 
 
@@ -126,10 +130,12 @@ def parse_bundle(output: str) -> Bundle:
                 files.setdefault(rest, Entry(rest, State(kind)))
         elif kind == "stat":
             entry = _stat_entry(rest)
-            stats[entry.path] = entry
+            if entry is not None:
+                stats[entry.path] = entry
         elif kind == "dir":
             state, _, path = rest.partition(" ")
-            dirs[path] = State(state)
+            if state in ("ok", "denied", "missing"):
+                dirs[path] = State(state)
         elif kind == "procs":
             body, i, _ = _body(lines, i, f"{MARKER} end")
             procs = tuple(p for p in body.splitlines() if p)

@@ -67,7 +67,11 @@ def parse_sshd_config(files: Mapping[str, str], main: str = MAIN) -> SshdConfig:
                 continue
             key, value = parsed
             if key == "include":
-                for pattern in shlex.split(value):
+                try:
+                    patterns = shlex.split(value)
+                except ValueError:  # unbalanced quotes: sshd would refuse the file; read the words
+                    patterns = value.split()
+                for pattern in patterns:
                     found = _expand(pattern, files)
                     outside = posixpath.dirname(pattern if pattern.startswith("/") else "/etc/ssh/" + pattern)
                     if not found and outside != READ_DIR:
