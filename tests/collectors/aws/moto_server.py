@@ -11,9 +11,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 AMIS = Path(__file__).parent / "data" / "amis.json"
 ACCOUNT = "123456789012"  # moto's default account
@@ -29,6 +30,8 @@ class MotoServer:
     def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self._resets = 0
+        self._seeded: tuple[int, Any] | None = None
         env = {**os.environ, "MOTO_AMIS_PATH": str(AMIS)}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
@@ -51,6 +54,15 @@ class MotoServer:
 
     def reset(self) -> None:
         self._post("/moto-api/reset")
+        self._resets += 1
+
+    def seeded(self, seed: Callable[[], Any]) -> Any:
+        """Reset and run `seed` once; later callers share its result until someone resets the server."""
+        if self._seeded is None or self._seeded[0] != self._resets:
+            self.reset()
+            with environment(aws_environment(self.url)):
+                self._seeded = (self._resets, seed())
+        return self._seeded[1]
 
     def enforce_iam(self, on: bool) -> None:
         """From now on, authorise every request against moto's IAM (or stop doing so)."""

@@ -266,4 +266,6 @@ def seed() -> dict[str, dict[str, Any]]:
         keys_and_backups(region)
     buckets()
     identities()
+    made["global"] = {"alice_key": boto3.client("iam").list_access_keys(UserName="alice")["AccessKeyMetadata"][0][
+        "AccessKeyId"]}
     return made

@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from checksheet.collectors import aws
@@ -24,11 +23,9 @@ MOTO_CANNOT_CREATE = {"aws.backup.recovery_point"}
 
 @pytest.fixture(scope="module")
 def scanned(moto: MotoServer) -> Iterator[tuple[aws.Collection, dict[str, dict[str, Any]], str]]:
-    moto.reset()
+    made = moto.seeded(seed)
     with environment(aws_environment(moto.url)):
-        made = seed()
-        alice_key = boto3.client("iam").list_access_keys(UserName="alice")["AccessKeyMetadata"][0]["AccessKeyId"]
-        yield aws.scan(aws.Access(), REGIONS), made, alice_key
+        yield aws.scan(aws.Access(), REGIONS), made, made["global"]["alice_key"]
 
 
 @pytest.fixture(scope="module")

@@ -50,10 +50,9 @@ class Recorder:
 @pytest.fixture(scope="module")
 def recorded(moto: MotoServer) -> Iterator[tuple[dict[str, set[str]], list[Resource], set[str]]]:
     """IAM actions each collector called, everything they collected, and what the engine called itself."""
-    moto.reset()
+    moto.seeded(seed)
     recorder = Recorder()
     with environment(aws_environment(moto.url)):
-        seed()
         access = aws.Access(hooks=(("before-call", recorder),))
         connector = aws.Connector(access)
         by_collector: dict[str, set[str]] = {}
