@@ -32,20 +32,26 @@ def parse_lsblk(output: str) -> list[dict[str, Any]]:
         tree = json.loads(output)
     except json.JSONDecodeError:
         return []
+    if not isinstance(tree, dict) or not isinstance(tree.get("blockdevices"), list):
+        return []
     mounts: list[dict[str, Any]] = []
 
-    def walk(device: Mapping[str, Any], encrypted: bool, model: str) -> None:
+    def walk(device: Any, encrypted: bool, model: str) -> None:
+        if not isinstance(device, dict):
+            return
         encrypted = encrypted or device.get("type") == "crypt"
         model = str(device.get("model") or model or "").strip()
         mountpoint = device.get("mountpoint")
         if mountpoint:
             mounts.append({"device": device.get("name"), "type": device.get("type"), "fstype": device.get("fstype"),
                            "mountpoint": mountpoint, "encrypted": encrypted, "model": model})
-        for child in device.get("children") or ():
+        children = device.get("children")
+        for child in children if isinstance(children, list) else ():
             walk(child, encrypted, model)
 
-    for device in tree.get("blockdevices") or ():
-        if device.get("type") not in ("rom", "loop") and not str(device.get("name", "")).startswith("zram"):
+    for device in tree["blockdevices"]:
+        if isinstance(device, dict) and device.get("type") not in ("rom", "loop") and not str(
+                device.get("name", "")).startswith("zram"):
             walk(device, False, "")
     return mounts
 
