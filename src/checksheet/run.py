@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +12,7 @@ from checksheet.config import Settings
 from checksheet.evaluate import evaluate
 from checksheet.inventory import Inventory
 from checksheet.ledger import checkpoint, keys
+from checksheet.ledger.crosscheck import findings_digest  # `ledger verify` recomputes it from stored findings
 from checksheet.model import ControlStatus, Finding, Resource
 from checksheet.store import Store, open_store
 from checksheet.store.records import record_resources
@@ -30,12 +28,6 @@ from checksheet.store.scans import (
 
 def open_project(settings: Settings) -> Store:
     return open_store(settings.database_url)
-
-
-def findings_digest(findings: Sequence[Finding]) -> str:
-    """SHA-256 over the findings in canonical JSON: what the ledger records for a scan."""
-    lines = sorted(json.dumps(f.to_json(), sort_keys=True, ensure_ascii=False) for f in findings)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

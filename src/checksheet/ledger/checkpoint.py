@@ -6,6 +6,7 @@ border must fold to the previous signed root, and every entry since is re-hashed
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -71,8 +72,8 @@ def create(store: Store, key: Ed25519PrivateKey, now: datetime | None = None) ->
                 )
             prev_hash = s.execute(select(LedgerEntryRow.hash).where(LedgerEntryRow.seq == m)).scalar_one_or_none()
             start = Start(m, prev_hash or GENESIS, border.parts)
-        rows = (r for r in stream_rows(s.connection(), start.size + 1) if r[0] <= size)
-        result = verify_rows(rows, nodes=None, start=start)
+        with closing(stream_rows(s.connection(), start.size + 1)) as rows:
+            result = verify_rows((r for r in rows if r[0] <= size), nodes=None, start=start)
         signed = signing.sign(key, result.size, result.root_hash, time_text(now or datetime.now(UTC)))
         new_id = s.execute(
             insert(CheckpointRow).returning(CheckpointRow.id),

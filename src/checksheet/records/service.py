@@ -190,7 +190,7 @@ def close_finding(store: Store, ref: str, finding_id: str, *, status: str, on: d
     with store.session() as s:
         [entry] = append_entries(s, [NewEntry("record.update", actor, {
             "record_id": record.id, "change": {"finding": finding_id, "status": status, "closed_on": on.isoformat()},
-            "data": data})])
+            "occurred_on": record.occurred_on.isoformat(), "control_ids": list(record.control_ids), "data": data})])
         row = s.get(RecordRow, record.id)
         assert row is not None
         row.data = data
