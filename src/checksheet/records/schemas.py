@@ -1,6 +1,6 @@
 """What a record must hold, checked where it enters (CLI options, CSV/XLSX rows): pydantic here only.
 
-The `data` of each kind is the contract the record checks read (checks/records.py, docs/records.md).
+The `data` of each kind is the contract the record checks read (checks/records.py, docs/ledger-and-records.md).
 """
 
 from __future__ import annotations
