@@ -28,7 +28,7 @@ from tests.collectors.aws.seed import HOME
 
 SCANNER_POLICY = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "*", "Resource": "*"},
-    {"Effect": "Deny", "Action": ["rds:*", "sts:AssumeRole"], "Resource": "*"},
+    {"Effect": "Deny", "Action": ["rds:*", "sts:AssumeRole", "ec2:DescribeRegions"], "Resource": "*"},
 ]}
 SOME = (*organizations.COLLECTORS, *ec2.COLLECTORS, *rds.COLLECTORS, *dynamodb.COLLECTORS,
         *elasticache.COLLECTORS)
@@ -71,7 +71,11 @@ def test_access_denied_names_the_missing_action_and_the_scan_completes(endpoint:
     denied = {(f.resource_type, f.action) for f in inv.faults}
     assert denied == {("aws.rds.instance", "rds:DescribeDBInstances"), ("aws.rds.cluster", "rds:DescribeDBClusters"),
                       ("aws.rds.snapshot", "rds:DescribeDBSnapshots"),
-                      ("aws.rds.snapshot", "rds:DescribeDBClusterSnapshots")}
+                      ("aws.rds.snapshot", "rds:DescribeDBClusterSnapshots"),
+                      ("aws.region", "ec2:DescribeRegions")}
+    # without the region list, the regions asked for are still scanned, their opt-in status unknown
+    assert [(r.id, r.attributes) for r in inv.of("aws.region")] == [(HOME, {"opt_in_status": None})]
+    assert next(f for f in inv.faults if f.resource_type == "aws.region").region == GLOBAL
     message = next(f.message for f in inv.faults if f.action == "rds:DescribeDBInstances")
     assert message.startswith("access denied: the scanning identity needs rds:DescribeDBInstances")
     assert not inv.of("aws.rds.instance")

@@ -79,8 +79,11 @@ def _regions(account: Account, wanted: tuple[str, ...], collectors: Sequence[Col
     try:
         answer = account.client("ec2", account.home_region).describe_regions(AllRegions=True)["Regions"]
     except (ClientError, BotoCoreError) as err:
+        # Scan what was asked for (or the home region); whether other regions are enabled stays unknown.
         fault = Fault(PROVIDER, me, GLOBAL, "ec2", REGION, SETUP_ACTIONS[0], fault_message(err, SETUP_ACTIONS[0]))
-        return _Plan(me, account, wanted or (account.home_region,), (), (fault,))
+        regions = wanted or (account.home_region,)
+        scanned = tuple(Resource(PROVIDER, me, r, REGION, r, {"opt_in_status": None}) for r in regions)
+        return _Plan(me, account, regions, scanned, (fault,))
     status = {r["RegionName"]: r.get("OptInStatus") or "opt-in-not-required" for r in answer}
     unknown = [w for w in wanted if w not in status]
     if unknown:
