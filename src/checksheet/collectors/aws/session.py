@@ -111,7 +111,8 @@ class Account:
     ) -> None:
         self.account_id = account_id
         self.partition = partition
-        self.home_region = connector.home_region if partition == connector.partition else PARTITION_HOME[partition]
+        same = partition == connector.partition
+        self.home_region = connector.home_region if same else PARTITION_HOME.get(partition, connector.home_region)
         self._connector = connector
         self._session = session
         self._clients: dict[tuple[str, str], Any] = {}
