@@ -18,8 +18,7 @@ from checksheet.store import Store, open_store
 from checksheet.store.records import record_resources
 from checksheet.store.scans import (
     ScanSummary,
-    findings_of,
-    latest_scans,
+    current_scan_findings,
     load_statuses,
     replace_statuses,
     save_scan,
@@ -74,13 +73,11 @@ def record_policy(settings: Settings | None) -> Resource:
 def current_findings(
     store: Store, settings: Settings | None = None, now: datetime | None = None
 ) -> tuple[list[Finding], dict[str, datetime]]:
-    """Findings of the newest scan of every provider plus those of the kept records (judged as of `now`)."""
-    scans = latest_scans(store)
-    findings = findings_of(store, [s.id for s in scans])
+    """Findings of the newest scan of every account or host plus those of the kept records (as of `now`)."""
+    findings, observed = current_scan_findings(store)
     records = Inventory([*record_resources(store), record_policy(settings)], collected_at=now)
     findings += checks.run_checks(checks.ALL, records)
     # Expired evidence (an attestation past its date) counts as observed long ago: the control reads "stale".
-    observed = {s.provider: s.started_at for s in scans}
     return findings, observed | {record_checks.STALE_PROVIDER: record_checks.STALE_SINCE}
 
 

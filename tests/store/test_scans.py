@@ -8,6 +8,7 @@ from checksheet.inventory import Inventory
 from checksheet.model import ControlState, ControlStatus, Fault, Finding, Resource, Severity, Status, Text
 from checksheet.store import Store
 from checksheet.store.scans import (
+    current_scan_findings,
     findings_of,
     inventory_of,
     latest_scans,
@@ -55,3 +56,16 @@ def test_statuses_are_replaced_not_accumulated(store: Store) -> None:
     replace_statuses(store, [status])
     replace_statuses(store, [status])
     assert load_statuses(store) == [status]
+
+
+def test_current_findings_keep_each_account_from_its_newest_scan(store: Store) -> None:
+    def on(account: str, status: Status) -> Finding:
+        return Finding("c", ("NET-02",), status, Severity.HIGH, "host", account, "ssh", "host.sshd", account,
+                       Text("説明", "message"))
+
+    save_scan(store, "host", Inventory(), [on("a", Status.FAIL)], scope={}, started_at=T0)
+    save_scan(store, "host", Inventory(), [on("b", Status.PASS)], scope={}, started_at=T0.replace(day=2))
+    save_scan(store, "host", Inventory(), [on("a", Status.PASS)], scope={}, started_at=T0.replace(day=3))
+    findings, observed = current_scan_findings(store)
+    assert sorted((f.account, f.status) for f in findings) == [("a", Status.PASS), ("b", Status.PASS)]
+    assert observed == {"host": T0.replace(day=2)}

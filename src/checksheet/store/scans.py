@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 
 from checksheet.inventory import Inventory
 from checksheet.model import (
@@ -149,6 +149,33 @@ def findings_of(store: Store, scan_ids: Iterable[int]) -> list[Finding]:
     with store.session() as s:
         rows = s.scalars(select(FindingRow).where(FindingRow.scan_id.in_(ids)).order_by(FindingRow.id))
         return [_finding(r) for r in rows]
+
+
+def current_scan_findings(store: Store) -> tuple[list[Finding], dict[str, datetime]]:
+    """For every (provider, account), the findings of the newest scan that reported on it.
+
+    Scanning host B after host A keeps A's findings; rescanning A replaces them. Also
+    returns, per provider, the start of the oldest scan whose findings are used.
+    """
+    newest = (
+        select(FindingRow.provider, FindingRow.account, func.max(FindingRow.scan_id).label("scan_id"))
+        .group_by(FindingRow.provider, FindingRow.account)
+        .subquery()
+    )
+    query = (
+        select(FindingRow)
+        .join(newest, and_(FindingRow.provider == newest.c.provider, FindingRow.account == newest.c.account,
+                           FindingRow.scan_id == newest.c.scan_id))
+        .order_by(FindingRow.id)
+    )
+    with store.session() as s:
+        findings = [_finding(r) for r in s.scalars(query)]
+        used = select(ScanRow).where(ScanRow.id.in_(select(newest.c.scan_id)))
+        observed: dict[str, datetime] = {}
+        for scan in s.scalars(used):
+            started = _aware(scan.started_at)
+            observed[scan.provider] = min(observed.get(scan.provider, started), started)
+    return findings, observed
 
 
 def inventory_of(store: Store, scan_id: int) -> Inventory:
