@@ -11,10 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checksheet.errors import InputError, IntegrityError
-from checksheet.ledger import chain, merkle
-from checksheet.ledger.chain import Checkpoint, Row
+from checksheet.ledger import chain, merkle, verifier
+from checksheet.ledger.chain import Row
+from checksheet.ledger.verifier import Checkpoint
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+#: Blocks of 4 and 8 rows take the verifier's fast path on small ledgers; 2**12 never does here.
+LOG_BLOCKS = [2, 3, 12]
 
 
 def rows_of(n: int) -> list[Row]:
@@ -70,11 +73,17 @@ def test_kind_and_actor_may_not_hold_control_characters(label: str) -> None:
         chain.check_label("actor", label, chain.MAX_ACTOR)
 
 
+@pytest.mark.parametrize("log_block", LOG_BLOCKS)
 @given(st.integers(min_value=0, max_value=150))
-def test_an_untouched_ledger_verifies_with_its_cache_and_checkpoint(n: int) -> None:
+def test_an_untouched_ledger_verifies_with_its_cache_and_checkpoint(log_block: int, n: int) -> None:
     rows = rows_of(n)
-    result = chain.verify_rows(rows, checkpoints=[full_checkpoint(rows)] if n else [], nodes=cache_of(rows, 3),
-                               node_level=3)
+    result = verifier.verify_rows(
+        log_block=log_block,
+        rows=rows,
+        checkpoints=[full_checkpoint(rows)] if n else [],
+        nodes=cache_of(rows, 3),
+        node_level=3,
+    )
     assert result.size == n
     assert result.root_hash == merkle.root(bytes.fromhex(r[6]) for r in rows).hex()
 
@@ -82,8 +91,9 @@ def test_an_untouched_ledger_verifies_with_its_cache_and_checkpoint(n: int) -> N
 FIELDS = {1: "time", 2: "kind", 3: "actor", 4: "payload", 5: "prev_hash", 6: "hash"}
 
 
+@pytest.mark.parametrize("log_block", LOG_BLOCKS)
 @given(st.integers(min_value=1, max_value=40), st.data())
-def test_every_single_byte_change_is_detected_and_named(n: int, data: st.DataObject) -> None:
+def test_every_single_byte_change_is_detected_and_named(log_block: int, n: int, data: st.DataObject) -> None:
     rows = rows_of(n)
     k = data.draw(st.integers(min_value=0, max_value=n - 1))
     field = data.draw(st.sampled_from(sorted(FIELDS)))
@@ -94,93 +104,124 @@ def test_every_single_byte_change_is_detected_and_named(n: int, data: st.DataObj
     changed[field] = text[:pos] + new + text[pos + 1 :]
     tampered = [*rows[:k], tuple(changed), *rows[k + 1 :]]
     with pytest.raises(IntegrityError) as err:
-        chain.verify_rows(tampered)  # type: ignore[arg-type]
+        verifier.verify_rows(log_block=log_block, rows=tampered)  # type: ignore[arg-type]
     assert named(err.value) == k + 1
     assert err.value.exit_code == 3
 
 
+@pytest.mark.parametrize("log_block", LOG_BLOCKS)
 @given(st.integers(min_value=1, max_value=40), st.data())
-def test_a_renumbered_entry_is_named(n: int, data: st.DataObject) -> None:
+def test_a_renumbered_entry_is_named(log_block: int, n: int, data: st.DataObject) -> None:
     rows = rows_of(n)
     k = data.draw(st.integers(min_value=0, max_value=n - 1))
     seq = data.draw(st.integers(min_value=-5, max_value=n + 5).filter(lambda s: s != k + 1))
     tampered = [*rows[:k], (seq, *rows[k][1:]), *rows[k + 1 :]]
     with pytest.raises(IntegrityError) as err:
-        chain.verify_rows(tampered)
+        verifier.verify_rows(log_block=log_block, rows=tampered)
     assert named(err.value) == k + 1
 
 
+@pytest.mark.parametrize("log_block", LOG_BLOCKS)
 @given(st.integers(min_value=2, max_value=40), st.data())
-def test_a_removed_entry_is_named_even_the_last_one(n: int, data: st.DataObject) -> None:
+def test_a_removed_entry_is_named_even_the_last_one(log_block: int, n: int, data: st.DataObject) -> None:
     rows = rows_of(n)
     k = data.draw(st.integers(min_value=0, max_value=n - 1))
     with pytest.raises(IntegrityError) as err:
-        chain.verify_rows([*rows[:k], *rows[k + 1 :]], checkpoints=[full_checkpoint(rows)])
+        verifier.verify_rows(log_block=log_block, rows=[*rows[:k], *rows[k + 1 :]], checkpoints=[full_checkpoint(rows)])
     assert named(err.value) == k + 1
 
 
+@pytest.mark.parametrize("log_block", LOG_BLOCKS)
 @given(st.integers(min_value=2, max_value=40), st.data())
-def test_reordered_entries_are_named_at_the_first_moved_one(n: int, data: st.DataObject) -> None:
+def test_reordered_entries_are_named_at_the_first_moved_one(log_block: int, n: int, data: st.DataObject) -> None:
     rows = rows_of(n)
     i, j = sorted(data.draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=2, unique=True)))
     swapped = list(rows)
     swapped[i], swapped[j] = rows[j], rows[i]
     with pytest.raises(IntegrityError) as err:
-        chain.verify_rows(swapped)
+        verifier.verify_rows(log_block=log_block, rows=swapped)
     assert named(err.value) == i + 1
     # Swapping the contents but keeping the numbers is caught at the same place.
     contents = list(rows)
     contents[i], contents[j] = (rows[i][0], *rows[j][1:]), (rows[j][0], *rows[i][1:])
     with pytest.raises(IntegrityError) as err:
-        chain.verify_rows(contents)
+        verifier.verify_rows(log_block=log_block, rows=contents)
     assert named(err.value) == i + 1
 
 
+@pytest.mark.parametrize("log_block", LOG_BLOCKS)
 @given(st.integers(min_value=2, max_value=40), st.data())
-def test_an_entry_rewritten_with_a_fresh_hash_is_named(n: int, data: st.DataObject) -> None:
+def test_an_entry_rewritten_with_a_fresh_hash_is_named(log_block: int, n: int, data: st.DataObject) -> None:
     rows = rows_of(n)
     k = data.draw(st.integers(min_value=0, max_value=n - 2))
     seq, tm, kind, actor, _payload, prev, _ = rows[k]
     payload = chain.canonical_json({"forged": True})
     forged = (seq, tm, kind, actor, payload, prev, chain.entry_hash(seq, tm, kind, actor, payload, prev))
     with pytest.raises(IntegrityError) as err:
-        chain.verify_rows([*rows[:k], forged, *rows[k + 1 :]])
+        verifier.verify_rows(log_block=log_block, rows=[*rows[:k], forged, *rows[k + 1 :]])
     assert named(err.value) == k + 1
 
 
-def test_a_consistently_rewritten_tail_is_caught_by_the_checkpoint() -> None:
+@pytest.mark.parametrize("log_block", LOG_BLOCKS)
+def test_a_consistently_rewritten_tail_is_caught_by_the_checkpoint(log_block: int) -> None:
     rows = rows_of(30)
     cp = full_checkpoint(rows)
     forged = chain.chain(11, rows[9][6], [(T0, "kind.x", "mallory", "{}")] * 20)
-    rewritten = rows[:10] + [(e.seq, chain.time_text(e.time), e.kind, e.actor, e.payload, e.prev_hash, e.hash)
-                             for e in forged]
+    rewritten = rows[:10] + [
+        (e.seq, chain.time_text(e.time), e.kind, e.actor, e.payload, e.prev_hash, e.hash) for e in forged
+    ]
     with pytest.raises(IntegrityError, match=r"entries 1\.\.30 were rewritten"):
-        chain.verify_rows(rewritten, checkpoints=[cp])
+        verifier.verify_rows(log_block=log_block, rows=rewritten, checkpoints=[cp])
     # An earlier good checkpoint narrows the range down.
     early = Checkpoint(10, merkle.root(bytes.fromhex(r[6]) for r in rows[:10]).hex(), "mid")
     with pytest.raises(IntegrityError, match=r"entries 11\.\.30 were rewritten"):
-        chain.verify_rows(rewritten, checkpoints=[early, cp])
+        verifier.verify_rows(log_block=log_block, rows=rewritten, checkpoints=[early, cp])
 
 
-def test_a_truncation_is_caught_by_the_subtree_cache_without_checkpoints() -> None:
+@pytest.mark.parametrize("log_block", LOG_BLOCKS)
+def test_a_truncation_is_caught_by_the_subtree_cache_without_checkpoints(log_block: int) -> None:
     rows = rows_of(40)
     with pytest.raises(IntegrityError) as err:
-        chain.verify_rows(rows[:20], nodes=cache_of(rows, 3), node_level=3)
+        verifier.verify_rows(log_block=log_block, rows=rows[:20], nodes=cache_of(rows, 3), node_level=3)
     assert named(err.value) == 21
 
 
-def test_an_altered_cache_entry_is_reported_with_its_range() -> None:
+@pytest.mark.parametrize("log_block", LOG_BLOCKS)
+def test_an_altered_cache_entry_is_reported_with_its_range(log_block: int) -> None:
     rows = rows_of(20)
     cache = cache_of(rows, 3)
     cache[(3, 1)] = "00" * 32
     with pytest.raises(IntegrityError, match=r"entries 9\.\.16"):
-        chain.verify_rows(rows, nodes=cache, node_level=3)
+        verifier.verify_rows(log_block=log_block, rows=rows, nodes=cache, node_level=3)
 
 
-def test_verification_can_resume_from_a_checked_border() -> None:
+@pytest.mark.parametrize("log_block", LOG_BLOCKS)
+def test_verification_can_resume_from_a_checked_border(log_block: int) -> None:
     rows = rows_of(50)
-    first = chain.verify_rows(rows[:20])
+    first = verifier.verify_rows(log_block=log_block, rows=rows[:20])
     border = merkle.Frontier()
     border.extend(bytes.fromhex(r[6]) for r in rows[:20])
-    resumed = chain.verify_rows(rows[20:], start=chain.Start(20, first.head_hash, border.parts))
-    assert resumed == chain.verify_rows(rows)
+    resumed = verifier.verify_rows(
+        log_block=log_block, rows=rows[20:], start=verifier.Start(20, first.head_hash, border.parts)
+    )
+    assert resumed == verifier.verify_rows(log_block=log_block, rows=rows)
+
+
+@given(
+    st.integers(min_value=1, max_value=120),
+    st.sets(st.integers(min_value=1, max_value=120)),
+    st.sampled_from(LOG_BLOCKS),
+    st.integers(min_value=1, max_value=4),
+)
+def test_fast_and_entry_by_entry_paths_agree_with_checkpoints_anywhere(
+    n: int, sizes: set[int], log_block: int, node_level: int
+) -> None:
+    rows = rows_of(n)
+    cps = [Checkpoint(m, merkle.root(bytes.fromhex(r[6]) for r in rows[:m]).hex(), f"cp{m}") for m in sizes if m <= n]
+    fast = verifier.verify_rows(
+        rows, checkpoints=cps, nodes=cache_of(rows, node_level), node_level=node_level, log_block=log_block
+    )
+    slow = verifier.verify_rows(
+        rows, checkpoints=cps, nodes=cache_of(rows, node_level), node_level=node_level, log_block=20
+    )
+    assert fast == slow and fast.checkpoints == len(cps)

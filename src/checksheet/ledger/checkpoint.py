@@ -16,8 +16,9 @@ from sqlalchemy import insert, select
 from checksheet.errors import IntegrityError
 from checksheet.ledger import signing
 from checksheet.ledger.append import frontier, head
-from checksheet.ledger.chain import GENESIS, Start, time_text, verify_rows
+from checksheet.ledger.chain import GENESIS, time_text
 from checksheet.ledger.signing import SignedCheckpoint
+from checksheet.ledger.verifier import Start, verify_rows
 from checksheet.ledger.verify import stored_checkpoints, stream_rows
 from checksheet.store import Store
 from checksheet.store.models import CheckpointRow, LedgerEntryRow

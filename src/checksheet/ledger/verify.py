@@ -12,9 +12,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from checksheet.errors import IntegrityError, UsageError
 from checksheet.ledger import signing
-from checksheet.ledger.chain import Checkpoint, Row, Verified, time_text, verify_rows
+from checksheet.ledger.chain import Row, time_text
 from checksheet.ledger.crosscheck import crosscheck
 from checksheet.ledger.signing import SignedCheckpoint
+from checksheet.ledger.verifier import Checkpoint, Verified, verify_rows
 from checksheet.store import Store
 from checksheet.store.models import CheckpointRow, LedgerEntryRow, LedgerNodeRow
 
