@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, tuple_
+from sqlalchemy import Connection, Select, bindparam, or_, select
 
 from checksheet.errors import IntegrityError, UsageError
 from checksheet.ledger.append import head, leaf_hashes
@@ -17,9 +18,14 @@ from checksheet.store import Store
 from checksheet.store.models import LedgerEntryRow, LedgerNodeRow
 
 BLOCK = 1 << NODE_LEVEL
-_NODES = select(LedgerNodeRow.level, LedgerNodeRow.idx, LedgerNodeRow.hash).where(
-    tuple_(LedgerNodeRow.level, LedgerNodeRow.idx).in_(bindparam("keys", expanding=True))
-)
+
+
+@cache
+def _nodes(count: int) -> Select[int, int, str]:
+    """Point lookups of `count` cached subtrees, one statement per count (a row-value IN would scan)."""
+    return select(LedgerNodeRow.level, LedgerNodeRow.idx, LedgerNodeRow.hash).where(or_(*(
+        (LedgerNodeRow.level == bindparam(f"l{i}")) & (LedgerNodeRow.idx == bindparam(f"i{i}")) for i in range(count)
+    )))
 
 
 class Subtrees:
@@ -45,7 +51,8 @@ class Subtrees:
                 elif a // BLOCK not in self._blocks:
                     blocks.add(a // BLOCK)
         if keys:
-            for level, idx, h in self._conn.execute(_NODES, {"keys": sorted(keys)}):
+            params = {f"{name}{i}": v for i, key in enumerate(sorted(keys)) for name, v in zip("li", key, strict=True)}
+            for level, idx, h in self._conn.execute(_nodes(len(keys)), params):
                 self._memo[(int(idx) << int(level), (int(idx) + 1) << int(level))] = bytes.fromhex(h)
         for number in blocks:
             self._block(number)
