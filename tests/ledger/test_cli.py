@@ -120,3 +120,10 @@ def test_seal_and_verify_seal(cli, tmp_path: Path) -> None:  # type: ignore[no-u
     assert gone.code == 3 and "was deleted" in one_line(gone)
     # The seals and their checkpoints are themselves in the ledger.
     assert cli("ledger", "verify").code == 0
+
+
+def test_a_key_readable_by_others_is_refused(cli, project: Settings) -> None:  # type: ignore[no-untyped-def]
+    key = project.state_dir / "ledger-ed25519.pem"
+    key.chmod(0o644)
+    result = cli("ledger", "checkpoint")
+    assert result.code == 2 and "chmod 600" in one_line(result)

@@ -87,3 +87,19 @@ def test_verify_against_s3_catches_a_rewritten_ledger(s3: Any, signed: Store) ->
 def test_an_unreachable_bucket_is_a_one_line_input_error(s3: Any, signed: Store) -> None:
     with pytest.raises(InputError, match=r"cannot reach s3://missing-bucket.*NoSuchBucket"):
         export.export_s3("s3://missing-bucket/x", stored(signed))
+
+
+def test_the_cli_exports_to_s3_and_verifies_against_it(s3: Any, project: Any, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from tests.cli_runner import invoke
+
+    monkeypatch.setenv("CHECKSHEET_LANG", "en")
+    assert invoke(capsys, "init").code == 0
+    assert invoke(capsys, "ledger", "append", "--kind", "app.login", "--actor", "alice", "--data", "{}").code == 0
+    made = invoke(capsys, "ledger", "checkpoint", "--export", "s3://locked/prod", "--format", "json")
+    assert made.code == 0, made.err
+    [written] = json.loads(made.out)["exported"]
+    assert written["location"] == "s3://locked/prod/checkpoint-000000000001.json" and written["retain_until"]
+    assert invoke(capsys, "ledger", "verify", "--against", "s3://locked/prod").code == 0
