@@ -15,9 +15,8 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from checksheet.errors import InputError
 
@@ -47,7 +46,9 @@ def canonical_json(value: Any) -> str:
 
 def time_text(when: datetime) -> str:
     """UTC with microseconds (TIME_FORMAT); a naive time is taken as UTC (SQLite returns them)."""
-    if when.tzinfo is not None:
+    if when.tzinfo is UTC:
+        when = when.replace(tzinfo=None)
+    elif when.tzinfo is not None:
         when = when.astimezone(UTC).replace(tzinfo=None)
     return when.isoformat(" ", "microseconds")
 
@@ -68,8 +69,9 @@ def entry_hash(seq: int, time: str, kind: str, actor: str, payload: str, prev_ha
     return hashlib.sha256(b"\x00" + entry_bytes(seq, time, kind, actor, payload, prev_hash)).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """One stored entry. A NamedTuple, not a frozen dataclass: bulk appends build a million of them."""
+
     seq: int
     time: datetime
     kind: str
