@@ -125,3 +125,12 @@ def test_lookup_by_prefix(store: Store) -> None:
         service.close_finding(store, pentest.id[:8], "F-9", status="fixed", on=TODAY, actor="a")
     with pytest.raises(UsageError, match="fixed or accepted"):
         service.close_finding(store, pentest.id[:8], "F-9", status="open", on=TODAY, actor="a")
+
+
+def test_kinds_without_a_schema_are_ledgered_too(store: Store, tmp_path: Path) -> None:
+    review = service.add_kept(store, RecordKind.ACCOUNT_REVIEW, TODAY - timedelta(days=10),
+                              {"scope": "aws:123456789012", "leavers_active": ["bob"]}, "accounts-sync")
+    assert review.control_ids and review.ledger_seq == 1
+    assert state(store, tmp_path, "ACC-03") is ControlState.MET
+    assert state(store, tmp_path, "ACC-02") is ControlState.NOT_MET  # bob is still active
+    verify.verify(store, None)

@@ -121,7 +121,21 @@ def prepare(item: RecordIn, base: Path) -> _Prepared:
 
 def add_records(store: Store, items: Sequence[RecordIn], actor: str, base: Path | None = None) -> list[Record]:
     """Add records all or nothing: with their files and a ledger entry each, in one transaction."""
-    prepared = [prepare(item, base or Path.cwd()) for item in items]
+    return _store(store, [prepare(item, base or Path.cwd()) for item in items], actor)
+
+
+def add_kept(store: Store, kind: RecordKind, occurred_on: date, data: Mapping[str, Any], actor: str,
+             control_ids: Sequence[str] = ()) -> Record:
+    """A record of a kind without a schema here (account reviews, patch SLAs), ledgered like the rest.
+
+    Records written any other way fail `ledger verify`: the ledger vouches for every record.
+    """
+    [record] = _store(store, [_Prepared(str(uuid.uuid4()), kind, occurred_on, _controls(control_ids, kind),
+                                        dict(data), ())], actor)
+    return record
+
+
+def _store(store: Store, prepared: Sequence[_Prepared], actor: str) -> list[Record]:
     now = datetime.now(UTC)
     with store.session() as s:
         entries = append_entries(s, [
