@@ -40,7 +40,7 @@ def findings(
     """List the findings of the newest scans and of the kept records."""
     cfg = context.settings()
     out_lang = context.lang(lang, cfg)
-    current, _ = run.current_findings(context.store(cfg))
+    current, _ = run.current_findings(context.store(cfg), cfg)
     selected: list[Finding] = [f for f in current if status is None or f.status is status]
     if format is FindingsFormat.JSON:
         print_json([f.to_json(out_lang) for f in selected])
