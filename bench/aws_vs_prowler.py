@@ -107,7 +107,9 @@ def _checksheet(server: EmulatedAws, size: int, work: Path) -> Run:
     project = work / f"checksheet-x{size}"
     project.mkdir()
     env = {**_base_env(server.endpoint), "CHECKSHEET_HOME": str(project)}
-    subprocess.run([str(exe), "init"], env=env, cwd=project, check=True, capture_output=True)
+    init = subprocess.run([str(exe), "init"], env=env, cwd=project, capture_output=True, text=True, check=False)
+    if init.returncode:
+        raise SystemExit(f"checksheet init failed ({init.returncode}): {init.stderr.strip()[-2000:]}")
     before = server.requests()
     code, wall, cpu, rss, out, _ = _timed(
         [str(exe), "scan", "aws", "--regions", ",".join(REGIONS), "--format", "json", "--lang", "en"],
@@ -224,7 +226,7 @@ def _prowler(server: EmulatedAws, size: int, work: Path, exe: Path, checks: list
     finally:
         proxy.close()
     counts = _since(server.requests(), before)
-    logged = sum(1 for line in err.splitlines() if "[ERROR]" in line or line.startswith("ERROR"))
+    logged = len(re.findall(r"\]\s+ERROR: ", err))  # "... [Module: s3_service]\t ERROR: us-east-1 -- ..."
     return Run(size, "prowler", code, wall, cpu, rss, counts.total, counts.server_errors, dict(_ocsf_findings(out)),
                logged_errors=logged, by_service=dict(counts.by_service))
 
