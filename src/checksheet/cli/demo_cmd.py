@@ -97,7 +97,8 @@ def _print(outcome: Outcome, lang: Lang, shown_dir: Path) -> None:
     console.print(t)
     states = Counter(s.state for s in evaluated)
     console.print(_SUMMARY.get(lang).format(n=len(evaluated))
-                  + ", ".join(f"{state_label(k, lang)} {states[k]}" for k in ControlState if states[k]))
+                  + ("、" if lang == "ja" else ", ").join(
+                      f"{state_label(k, lang)} {states[k]}" for k in ControlState if states[k]))
     if outcome.sheet is not None:
         console.print(_SHEET.get(lang).format(q=outcome.questions, a=outcome.answered, path=outcome.sheet),
                       markup=False)
