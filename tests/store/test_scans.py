@@ -69,3 +69,10 @@ def test_current_findings_keep_each_account_from_its_newest_scan(store: Store) -
     findings, observed = current_scan_findings(store)
     assert sorted((f.account, f.status) for f in findings) == [("a", Status.PASS), ("b", Status.PASS)]
     assert observed == {"host": T0.replace(day=2)}
+
+
+def test_schema_head_constant_is_alembics_head(store: Store) -> None:
+    from checksheet.store.db import SCHEMA_HEAD
+
+    assert store.head() == SCHEMA_HEAD
+    assert store.is_current()

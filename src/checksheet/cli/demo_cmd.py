@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -11,9 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from checksheet import catalog
 from checksheet.cli import context
 from checksheet.cli.output import LangChoice, console, err_console, headings, state_label, table
-from checksheet.demo import workspace
-from checksheet.demo.runner import STAGES, Outcome, Stage, run_demo
 from checksheet.model import ControlState, Lang, Status, Text
+
+if TYPE_CHECKING:  # the demo (moto, the questionnaire) loads only when `demo` runs
+    from checksheet.demo.runner import Outcome, Stage
 
 DEFAULT_DIR = Path("checksheet-demo")
 
@@ -53,6 +55,8 @@ class _Display:
         self.totals: dict[Stage, int] = {}
 
     def __call__(self, stage: Stage, done: int, total: int, label: str) -> None:
+        from checksheet.demo.runner import STAGES
+
         if stage not in self.tasks:
             self.finish()  # a new stage means the earlier ones are over
             self.tasks[stage] = self.bar.add_task(STAGES[stage].get(self.lang), total=None, label="")
@@ -72,6 +76,9 @@ def demo(
     no_answer: bool = typer.Option(False, "--no-answer", help="Only scan; do not answer the sample sheet."),
 ) -> None:
     """Scan a sample SaaS in emulated AWS (no account, no internet), show control status, answer a sample sheet."""
+    from checksheet.demo import workspace
+    from checksheet.demo.runner import run_demo
+
     folder = workspace.prepare(dir)
     display = _Display(context.lang(lang.value if lang else None, workspace.settings(folder)))
     with display.bar:
@@ -81,6 +88,8 @@ def demo(
 
 
 def _print(outcome: Outcome, lang: Lang, shown_dir: Path) -> None:
+    from checksheet.demo.runner import Stage
+
     findings = outcome.scan.findings
     counts = Counter(f.status for f in findings)
     console.print(_HEADLINE.get(lang).format(

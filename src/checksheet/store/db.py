@@ -6,19 +6,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from checksheet.errors import StoreError
 
+if TYPE_CHECKING:  # Alembic loads only when a migration runs: every command opens the store
+    from alembic.config import Config
+
 MIGRATIONS = resources.files(__package__) / "migrations"
+#: The newest migration's revision; a test keeps it equal to Alembic's head.
+SCHEMA_HEAD = "0002"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -71,6 +72,8 @@ class Store:
             session.close()
 
     def _alembic(self) -> Config:
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.attributes["engine"] = self.engine
@@ -78,18 +81,29 @@ class Store:
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
+        from alembic import command
+
         try:
             command.upgrade(self._alembic(), "head")
         except SQLAlchemyError as err:
             raise StoreError(f"cannot migrate {_redacted(self.url)}: {err}") from err
 
     def is_current(self) -> bool:
-        head = ScriptDirectory.from_config(self._alembic()).get_current_head()
+        """Whether the schema is at SCHEMA_HEAD (read from Alembic's own version table)."""
         try:
             with self.engine.connect() as conn:
-                return MigrationContext.configure(conn).get_current_revision() == head
+                if not self.engine.dialect.has_table(conn, "alembic_version"):
+                    return False
+                versions = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
         except SQLAlchemyError as err:
             raise StoreError(f"cannot open database {_redacted(self.url)}: {err}") from err
+        return versions == {SCHEMA_HEAD}
+
+    def head(self) -> str | None:
+        """Alembic's newest revision among the shipped migrations."""
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self._alembic()).get_current_head()
 
     def dispose(self) -> None:
         self.engine.dispose()
