@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 
 import typer
 
-from checksheet import run
+from checksheet import catalog, checks, run
 from checksheet.cli import context
 from checksheet.cli.output import LangChoice, console, print_json, table
 from checksheet.model import Finding, Status
@@ -22,6 +23,7 @@ class FindingsFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+    OCSF = "ocsf"
 
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "magenta", Status.MANUAL: "yellow"}
@@ -31,7 +33,9 @@ CSV_FIELDS = ("check_id", "control_ids", "status", "severity", "provider", "acco
 
 def findings(
     status: Status | None = typer.Option(None, "--status", help="Only pass, fail, error or manual."),
-    format: FindingsFormat = typer.Option(FindingsFormat.TABLE, "--format", help="table, json or csv."),
+    format: FindingsFormat = typer.Option(
+        FindingsFormat.TABLE, "--format", help="table, json, csv or ocsf (OCSF 1.1 Compliance Findings)."
+    ),
     lang: LangChoice | None = typer.Option(None, "--lang", help="Language of messages: ja or en."),
     fail_on: Status | None = typer.Option(
         None, "--fail-on", help="Exit 1 when any finding has this status (e.g. fail)."
@@ -40,10 +44,19 @@ def findings(
     """List the findings of the newest scans and of the kept records."""
     cfg = context.settings()
     out_lang = context.lang(lang, cfg)
-    current, _ = run.current_findings(context.store(cfg), cfg)
+    current, observed = run.current_findings(context.store(cfg), cfg)
     selected: list[Finding] = [f for f in current if status is None or f.status is status]
     if format is FindingsFormat.JSON:
         print_json([f.to_json(out_lang) for f in selected])
+    elif format is FindingsFormat.OCSF:
+        from checksheet.report.ocsf import to_ocsf
+
+        controls, titles, now = catalog.catalog(), checks.by_id(), datetime.now(UTC)
+        print_json([
+            to_ocsf(f, controls, observed.get(f.provider, now), out_lang,
+                    titles[f.check_id].title.get(out_lang) if f.check_id in titles else None)
+            for f in selected
+        ])
     elif format is FindingsFormat.CSV:
         writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS)
         writer.writeheader()
