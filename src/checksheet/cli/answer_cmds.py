@@ -97,10 +97,13 @@ def _inspect_json(book: Book, layouts: list[SheetLayout]) -> dict[str, Any]:
                 "answer_col": _col(lay.answer_col),
                 "remarks_col": _col(lay.remarks_col),
                 "section_cols": [_col(c) for c in lay.section_cols],
+                "choice_cols": [{"col": _col(c), "word": w} for c, w in lay.choice_cols],
+                "mark": lay.mark if lay.choice_cols else "",
                 "vocabulary": list(lay.vocabulary),
                 "questions": len(lay.questions),
                 "section_rows": list(lay.section_rows),
                 "example_rows": list(lay.example_rows),
+                "note_rows": list(lay.note_rows),
                 "first_questions": [
                     {"row": q.row, "ref": q.ref, "text": q.text, "section": q.section} for q in lay.questions[:5]
                 ],
@@ -120,6 +123,8 @@ def _print_inspect(doc: dict[str, Any], lang: Lang) -> None:
     )
     for s in doc["question_sheets"]:
         t = table("", "")
+        if s["choice_cols"]:  # "該当欄に○": the answer is a mark in one of these columns
+            s = {**s, "answer_col": " ".join(f"{c['col']}={c['word']}" for c in s["choice_cols"]) + f" ({s['mark']})"}
         for key, label in (
             ("header_row", "見出し行" if ja else "header row"),
             ("id_col", "項番列" if ja else "id"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from checksheet.questionnaire.read import Sheet
 from checksheet.questionnaire.tokens import normalise
@@ -86,7 +87,32 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
         "item",
         "query",
     ),
-    "id": ("項番", "no", "no.", "№", "番号", "項目番号", "管理番号", "id", "#", "ref", "ref.", "item no", "q#", "q.no"),
+    "id": (
+        "項番",
+        "no",
+        "no.",
+        "№",
+        "番号",
+        "項目番号",
+        "管理番号",
+        "通番",
+        "連番",
+        "id",
+        "#",
+        "ref",
+        "ref.",
+        "item no",
+        "q#",
+        "q.no",
+        "ques num",
+        "question number",
+        "question no",
+        "question id",
+        "control id",
+        "ref no",
+        "number",
+        "num",
+    ),
     "section": (
         "大項目",
         "中項目",
@@ -207,3 +233,34 @@ def find_header(sheet: Sheet, merges: Merges) -> tuple[int, int, dict[str, int],
     if best is None or best[0] < 30:
         return None
     return best[1], best[2], best[3], best[4]
+
+
+def span_of(merges: Merges, row: int, col: int) -> tuple[int, int]:
+    """First and last column of the merged range starting on `row` that covers `col`; (col, col) when none."""
+    for c0, c1 in merges.across.get(row, ()):
+        if c0 <= col <= c1:
+            return c0, c1
+    return col, col
+
+
+def blocks_of(labels: dict[int, str], question: int) -> list[tuple[int, int]]:
+    """Column ranges of question tables laid side by side: the question's label repeated further right.
+
+    Each repeat starts as far left of its question column as the first table does, and a
+    table ends where the next one starts; one table gives one range over every column.
+    """
+    last = max(labels)
+    key = _key(labels[question])
+    repeats = [c for c in sorted(labels) if c > question and _key(labels[c]) == key]
+    if not repeats:
+        return [(1, last)]
+    offset = question - min(c for c in labels if c <= question)
+    starts = [question - offset, *(c - offset for c in repeats)]
+    if any(b - a <= offset for a, b in pairwise(starts)):
+        return [(1, last)]  # the repeats overlap the first table: not a table beside another
+    ranges = [(max(1, a), b - 1) for a, b in pairwise(starts)]
+    ranges.append((starts[-1], last))
+    if not all("question" in assign({c: t for c, t in labels.items() if a <= c <= b}) for a, b in ranges):
+        return [(1, last)]
+    ranges[0] = (1, ranges[0][1])
+    return ranges

@@ -9,51 +9,40 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from checksheet.errors import InputError
-from checksheet.questionnaire.header import Merges, assign, find_header, labels_of, role_score
+from checksheet.questionnaire.header import (
+    Merges,
+    assign,
+    blocks_of,
+    find_header,
+    labels_of,
+    role_score,
+    span_of,
+)
 from checksheet.questionnaire.read import Book, Sheet
 from checksheet.questionnaire.tokens import normalise
+from checksheet.questionnaire.vocab import is_option, options_in, options_in_lines
 
 INSTRUCTION_SHEET = re.compile(
-    r"記入方法|記入要領|記入上の注意|注意事項|説明|使い方|はじめに|表紙|改訂履歴|目次|"
-    r"instruction|read\s*me|cover|how to|guide|change\s*log|revision",
+    r"記入方法|記入要領|記入上の注意|注意事項|説明|使い方|はじめに|表紙|改訂履歴|目次|要領|手引|ご案内|お願い|留意事項|凡例|"
+    r"instruction|read\s*me|cover|how to|guide|change\s*log|revision|introduction|overview",
     re.I,
 )
 EXAMPLE_ROW = re.compile(r"^(記入例|回答例|例|サンプル|example|sample|e\.g\.?)\b|記入例|回答例", re.I)
-#: Answer words a header or instructions may list: 回答（はい／いいえ）, ○/×/△ で記入.
-KNOWN_OPTIONS = (
-    "はい",
-    "いいえ",
-    "一部対応",
-    "該当なし",
-    "対象外",
-    "○",
-    "×",
-    "△",
-    "◯",
-    "－",
-    "対応済",
-    "未対応",
-    "対応済み",
-    "一部対応済",
-    "該当",
-    "非該当",
-    "実施",
-    "未実施",
-    "一部実施",
-    "有",
-    "無",
-    "あり",
-    "なし",
-    "Yes",
-    "No",
-    "N/A",
-    "Partial",
-    "Partially",
+#: Notes and closing lines inside the table: "※ 以下は該当する場合のみ", "以上", "End of questionnaire".
+NOTE_ROW = re.compile(
+    r"^(?:[※＊*]|\(?注[)）:：\d]|（注|備考[:：]|以上$|以上です|ご協力|note[s]?\s*[:：]|end of |thank you)", re.I
 )
-QUESTION_END = re.compile(r"(か|か。|か？|\?|？|こと|こと。|いること|ください|下さい|ますか|ですか)$")
+#: Endings of what a question or check item asks: 〜ですか, 〜していること, 〜している, 〜の有無, "?".
+QUESTION_END = re.compile(
+    r"(か|か。|か？|\?|？|こと|こと。|いること|ください|下さい|ますか|ですか|いる|ある|有無|か否か)$"
+)
+QUESTION_START = re.compile(
+    r"^(?:describe|provide|explain|list|state|please|do|does|is|are|has|have|can|will|how|what|when|where|which|who)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +62,7 @@ class Question:
     text: str
     section: str  # 大項目/中項目 text that gives the question its context
     options: tuple[str, ...]  # the answer cell's dropdown, else the sheet's vocabulary
+    col: int = 0  # the question column: tables side by side share rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +79,10 @@ class SheetLayout:
     section_rows: tuple[int, ...] = ()
     example_rows: tuple[int, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: "該当欄に○" tables: one column per answer word; the answer is `mark` in the word's column
+    choice_cols: tuple[tuple[int, str], ...] = ()
+    mark: str = "○"
+    note_rows: tuple[int, ...] = ()
 
 
 def col_letter(col: int) -> str:
@@ -115,111 +109,207 @@ def parse_col(value: str) -> int:
     )
 
 
-def _options_from_text(text: str) -> tuple[str, ...]:
-    found = []
-    for option in KNOWN_OPTIONS:
-        if re.search(rf"(?<![一-龥ぁ-んァ-ンA-Za-z]){re.escape(option)}(?![一-龥ぁ-んァ-ンA-Za-z])", text):
-            found.append(option)
-    # "一部対応" also contains "対応": keep the longest only
-    return tuple(o for o in found if not any(o != p and o in p for p in found))
-
-
 _TRAILING_NOTE = re.compile(r"[（(][^（()）]*[)）]\s*[。.]?$")
 _HEADING_ID = re.compile(r"第[0-9０-９]+[章節]?|[0-9０-９]+[.．]|[A-Z]\.?|[IVX]+\.?")
+_MARKS = "○◯〇✓✔レ"
 
 
-def _is_section_row(
-    sheet: Sheet, merges: Merges, row: int, text: str, qcol: int, acol: int | None, id_text: str
-) -> bool:
-    """大項目 rows: short text that asks nothing, alone on its row or merged across, never with a dropdown."""
-    if acol is not None and (sheet.value(row, acol) or sheet.options_at(row, acol)):
-        return False
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """One question table of a sheet: its header, its columns and the columns it spans."""
+
+    row: int
+    depth: int
+    first: int  # first data row
+    cols: tuple[int, int]
+    labels: dict[int, str]
+    qcol: int
+    acol: int | None
+    rcol: int | None
+    id_col: int | None
+    section_cols: tuple[int, ...]
+    choice_cols: tuple[tuple[int, str], ...]
+
+    def cells(self, sheet: Sheet, row: int) -> tuple[str, ...]:
+        return sheet.cells[row - 1][self.cols[0] - 1 : self.cols[1]] if row <= sheet.n_rows else ()
+
+
+def _is_section_row(sheet: Sheet, merges: Merges, t: _Table, row: int, text: str, id_text: str) -> bool:
+    """大項目 rows: short text that asks nothing, alone on its row or merged wider than the question's header."""
+    for col in (t.acol, *(c for c, _ in t.choice_cols)):
+        if col is not None and (sheet.value(row, col) or sheet.options_at(row, col)):
+            return False
     core = _TRAILING_NOTE.sub("", text).rstrip("。. ")
-    if len(text) > 40 or QUESTION_END.search(core):
+    if len(text) > 40 or QUESTION_END.search(core) or QUESTION_START.match(core):
         return False
-    filled = [c for c in sheet.cells[row - 1] if c]
-    merged_across = merges.spans(row, qcol)
+    filled = [c for c in t.cells(sheet, row) if c]
+    c0, c1 = span_of(merges, row, t.qcol)
+    h0, h1 = span_of(merges, t.row, t.qcol)
+    merged_across = c1 - c0 > h1 - h0  # question cells merged like their header (B:C) are not headings
     return len(filled) == 1 or merged_across or bool(id_text and _HEADING_ID.fullmatch(id_text))
 
 
-def detect(sheet: Sheet, overrides: Overrides = Overrides(), instructions: str = "") -> SheetLayout | None:
-    """The layout of one sheet, or None when it holds no questions."""
-    merges = Merges.of(sheet)
+def _choices(sheet: Sheet, t: _Table, taken: set[int]) -> tuple[int, tuple[tuple[int, str], ...]]:
+    """(extra header rows, columns) of a "該当欄に○" table: はい | いいえ | 該当なし, each its own column.
+
+    The words sit in the header's last row or in a row of their own just below it.
+    """
+    for r, extra in ((t.row + t.depth - 1, 0), (t.row + t.depth, 1)):
+        if extra and sheet.value(r, t.qcol):
+            break
+        run: list[tuple[int, str]] = []
+        best: list[tuple[int, str]] = []
+        for c in range(t.cols[0], t.cols[1] + 1):
+            v = sheet.value(r, c)
+            if c not in taken and is_option(v):
+                run.append((c, v))
+                best = max(best, run, key=len)
+            else:
+                run = []
+        if len(best) >= 2:
+            return extra, tuple(best)
+    return 0, ()
+
+
+def _tables(sheet: Sheet, merges: Merges, overrides: Overrides) -> list[_Table]:
     header = find_header(sheet, merges)
     if header is None and overrides.question_col is None:
-        return None
+        return []
     row, depth, roles, labels = header if header else (overrides.header_row or 1, 1, {}, {})
     if overrides.header_row:
         row, depth = overrides.header_row, 1
         labels = labels_of(sheet, merges, row, 1)
         roles = assign(labels) if labels else {}
-    qcol = overrides.question_col or roles.get("question")
-    if qcol is None:
-        return None
-    acol = overrides.answer_col or roles.get("answer")
-    rcol = overrides.remarks_col or roles.get("remarks")
-    if rcol is not None and acol is None and overrides.remarks_col is None:
-        acol, rcol = rcol, None  # a lone "回答/補足" column is where the answer goes
-    id_col = roles.get("id")
-    section_cols = tuple(
-        c
-        for c, text in sorted(labels.items())
-        if c not in (qcol, acol, rcol, id_col) and role_score(text, "section") >= 20
+    if not labels:
+        ranges = [(1, max(sheet.n_cols, overrides.question_col or 1))]
+    else:
+        ranges = blocks_of(labels, roles["question"]) if "question" in roles else [(1, max(labels))]
+    if overrides.question_col:
+        ranges = [
+            next(
+                ((a, b) for a, b in ranges if a <= overrides.question_col <= b),
+                (1, max(ranges[-1][1], overrides.question_col)),
+            )
+        ]
+    tables = []
+    for a, b in ranges:
+        own = {c: v for c, v in labels.items() if a <= c <= b}
+        own_roles = assign(own) if own != labels else roles
+        qcol = overrides.question_col or own_roles.get("question")
+        if qcol is None:
+            continue
+        acol = overrides.answer_col or own_roles.get("answer")
+        rcol = overrides.remarks_col or own_roles.get("remarks")
+        if rcol is not None and acol is None and overrides.remarks_col is None:
+            acol, rcol = rcol, None  # a lone "回答/補足" column is where the answer goes
+        id_col = own_roles.get("id")
+        if id_col is not None and overrides.question_col and id_col > overrides.question_col:
+            id_col = None
+        section_cols = tuple(
+            c
+            for c, text in sorted(own.items())
+            if c not in (qcol, acol, rcol, id_col) and role_score(text, "section") >= 20
+        )
+        t = _Table(row, depth, row + depth, (a, b), own, qcol, acol, rcol, id_col, section_cols, ())
+        if overrides.answer_col is None:
+            taken = {c for c in (qcol, rcol, id_col, *section_cols) if c is not None}
+            extra, choice_cols = _choices(sheet, t, taken)
+            if choice_cols:
+                cols = {c for c, _ in choice_cols}
+                t = replace(t, first=t.first + extra, choice_cols=choice_cols, acol=None if acol in cols else acol)
+        tables.append(t)
+    return tables
+
+
+def _mark(sheet: Sheet, t: _Table, instructions: str) -> str:
+    """What a "該当欄に○" table wants in the chosen column: the mark its header or instructions name."""
+    words = {w for _, w in t.choice_cols}
+    text = " ".join(
+        [*(t.labels.get(c, "") for c, _ in t.choice_cols), *(sheet.value(t.row, c) for c, _ in t.choice_cols)]
     )
-    header_text = " ".join(labels.values())
-    first = row + depth
+    for source in (text, instructions):
+        for m in _MARKS:
+            if m in source and m not in words:
+                return m
+    return "○" if any(not w.isascii() for w in words) or not text.isascii() else "X"
+
+
+def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) -> SheetLayout:
+    header_text = " ".join(t.labels.values())
+    header_question = normalise(t.labels.get(t.qcol, ""))
     questions: list[Question] = []
     sections: list[int] = []
     examples: list[int] = []
+    notes_rows: list[int] = []
     current_section: dict[int, str] = {}
     row_section = ""
-    default_vocab = _options_from_text(labels.get(acol, "")) if acol else ()
-    if not default_vocab and acol:
-        default_vocab = _options_from_text(instructions)
-    for r in range(first, sheet.n_rows + 1):
-        text = sheet.value(r, qcol).strip()
-        id_text = normalise(sheet.value(r, id_col)) if id_col else ""
-        for c in section_cols:
+    if t.choice_cols:
+        default_vocab = tuple(w for _, w in t.choice_cols)
+    else:
+        default_vocab = options_in(t.labels.get(t.acol, "")) if t.acol else ()
+        if not default_vocab and t.acol:
+            default_vocab = options_in_lines(instructions)
+    for r in range(t.first, sheet.n_rows + 1):
+        text = sheet.value(r, t.qcol).strip()
+        id_text = normalise(sheet.value(r, t.id_col)) if t.id_col else ""
+        for c in t.section_cols:
             if v := normalise(sheet.value(r, c)):
                 current_section[c] = v
         if not text:
-            lone = [normalise(v) for v in sheet.cells[r - 1] if v]
-            if len(lone) == 1 and len(lone[0]) <= 40 and (acol is None or not sheet.value(r, acol)):
+            lone = [normalise(v) for v in t.cells(sheet, r) if v]
+            if len(lone) == 1 and len(lone[0]) <= 40 and (t.acol is None or not sheet.value(r, t.acol)):
                 row_section = lone[0]
                 sections.append(r)
             continue
+        if normalise(text) == header_question:
+            continue  # the header repeated above a second table
         if (
             EXAMPLE_ROW.search(id_text)
             or EXAMPLE_ROW.match(text)
-            or any(EXAMPLE_ROW.match(normalise(v)) for v in sheet.cells[r - 1][: max(qcol - 1, 0)] if v)
+            or any(EXAMPLE_ROW.match(normalise(v)) for v in t.cells(sheet, r)[: max(t.qcol - t.cols[0], 0)] if v)
         ):
             examples.append(r)
             continue
-        if _is_section_row(sheet, merges, r, text, qcol, acol, id_text) and not section_cols:
+        if NOTE_ROW.match(normalise(text)):
+            notes_rows.append(r)
+            continue
+        if not t.section_cols and _is_section_row(sheet, merges, t, r, text, id_text):
             row_section = text
             sections.append(r)
             continue
-        if len(text) < 4:
+        if len(text) < (4 if text.isascii() else 3):
             continue
-        context = " ".join([*(current_section[c] for c in section_cols if c in current_section), row_section])
-        options = (sheet.options_at(r, acol) if acol else ()) or default_vocab
-        questions.append(Question(sheet.name, r, id_text, text, context.strip(), options))
+        context = " ".join([*(current_section[c] for c in t.section_cols if c in current_section), row_section])
+        options = (sheet.options_at(r, t.acol) if t.acol else ()) or default_vocab
+        questions.append(Question(sheet.name, r, id_text, text, context.strip(), options, t.qcol))
+    if t.id_col and len(questions) >= 5 and sum(1 for q in questions if q.ref) >= 0.8 * len(questions):
+        while questions and not questions[-1].ref:  # closing lines under a numbered table
+            notes_rows.append(questions.pop().row)
     vocabulary = _common(q.options for q in questions) or default_vocab
     notes = () if header_text else ("no header found; columns from the overrides",)
     return SheetLayout(
         sheet.name,
-        row,
-        qcol,
-        acol,
-        rcol,
-        id_col,
-        section_cols,
+        t.row,
+        t.qcol,
+        t.acol,
+        t.rcol,
+        t.id_col,
+        t.section_cols,
         vocabulary,
         tuple(questions),
         tuple(sections),
         tuple(examples),
         notes,
+        t.choice_cols,
+        _mark(sheet, t, instructions) if t.choice_cols else "○",
+        tuple(sorted(notes_rows)),
     )
+
+
+def detect(sheet: Sheet, overrides: Overrides = Overrides(), instructions: str = "") -> list[SheetLayout]:
+    """The layout of each question table of one sheet (tables side by side are separate); [] when none."""
+    merges = Merges.of(sheet)
+    return [_detect_table(sheet, merges, t, instructions) for t in _tables(sheet, merges, overrides)]
 
 
 def _common(options: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
@@ -230,23 +320,27 @@ def _common(options: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return max(counts, key=lambda k: counts[k]) if counts else ()
 
 
-def instructions_text(book: Book) -> str:
-    """The text of instruction sheets (記入方法): they name the answer vocabulary, never hold questions."""
+def instructions_text(book: Book, also: Iterable[Sheet] = ()) -> str:
+    """The text of instruction sheets (記入方法), and of `also`: they name the answer vocabulary."""
     parts: list[str] = []
-    for s in book.sheets:
-        if INSTRUCTION_SHEET.search(s.name):
-            parts.extend(v for row in s.cells[:200] for v in row if v)
-    return "\n".join(parts)
+    for s in (*(s for s in book.sheets if INSTRUCTION_SHEET.search(s.name)), *also):
+        parts.extend(" ".join(v.replace("\n", " ") for v in row if v) for row in s.cells[:200])
+    return "\n".join(p for p in parts if p)
 
 
 def detect_book(book: Book, overrides: Overrides = Overrides()) -> list[SheetLayout]:
-    """Layouts of every question sheet (or of the one named by --sheet); raise when there are none."""
-    instructions = instructions_text(book)
+    """Layouts of every question sheet (or of the one named by --sheet); raise when there are none.
+
+    Sheets without questions (an instructions sheet under any name) may name the vocabulary.
+    """
     if overrides.sheet:
         candidates = [book.sheet(overrides.sheet)]
     else:
         candidates = [s for s in book.sheets if not s.hidden and not INSTRUCTION_SHEET.search(s.name)]
-    layouts = [lay for s in candidates if (lay := detect(s, overrides, instructions)) and lay.questions]
+    found = {s.name: [lay for lay in detect(s, overrides) if lay.questions] for s in candidates}
+    others = [s for s in book.sheets if not s.hidden and not found.get(s.name)]
+    instructions = instructions_text(book, (s for s in others if not INSTRUCTION_SHEET.search(s.name)))
+    layouts = [lay for s in candidates if found[s.name] for lay in detect(s, overrides, instructions) if lay.questions]
     if not layouts:
         raise InputError(
             f"{book.path.name}: no question sheet found (no header with a question column); "

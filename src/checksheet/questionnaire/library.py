@@ -17,9 +17,9 @@ from pathlib import Path
 
 from checksheet.errors import InputError
 from checksheet.questionnaire.answer import Answer, Disposition, category_of
-from checksheet.questionnaire.layout import Question, detect_book
+from checksheet.questionnaire.layout import Question, SheetLayout, detect_book
 from checksheet.questionnaire.match import LibraryQuestion
-from checksheet.questionnaire.read import Book, read_book
+from checksheet.questionnaire.read import Book, Sheet, read_book
 from checksheet.questionnaire.tokens import detect_lang, normalise
 from checksheet.questionnaire.write import REVIEW_HEADER, REVIEW_SHEET
 from checksheet.store import Store
@@ -84,8 +84,8 @@ class ImportResult:
     skipped: int
 
 
-def _review_rows(book: Book) -> list[tuple[str, int, tuple[str, ...]]]:
-    """(sheet, row, control ids) from the review sheet checksheet added, as the person left it."""
+def _review_rows(book: Book) -> list[tuple[str, int, str, tuple[str, ...]]]:
+    """(sheet, row, question, control ids) from the review sheet checksheet added, as the person left it."""
     names = {REVIEW_SHEET.ja, REVIEW_SHEET.en}
     headers = {tuple(REVIEW_HEADER.ja.split("|")), tuple(REVIEW_HEADER.en.split("|"))}
     for sheet in book.sheets:
@@ -93,16 +93,28 @@ def _review_rows(book: Book) -> list[tuple[str, int, tuple[str, ...]]]:
             rows = []
             for line in sheet.cells[1:]:
                 if len(line) >= 7 and line[0] and line[1].isdigit():
-                    rows.append((line[0], int(line[1]), tuple(line[6].split())))
+                    rows.append((line[0], int(line[1]), line[3], tuple(line[6].split())))
             return rows
     return []
+
+
+def _reviewed_cells(sheet: Sheet, lay: SheetLayout, row: int) -> tuple[str, str]:
+    """The answer and remarks a person left on a row; in a "該当欄に○" table, the word of the marked column."""
+    if lay.choice_cols:
+        answer = next((word for col, word in lay.choice_cols if sheet.value(row, col)), "")
+    else:
+        answer = sheet.value(row, lay.answer_col) if lay.answer_col else ""
+    return answer, sheet.value(row, lay.remarks_col) if lay.remarks_col else ""
 
 
 def import_reviewed(store: Store, path: Path, reviewer: str, controls: Sequence[str]) -> ImportResult:
     """Learn from a sheet a person corrected: every answered row becomes the approved answer."""
     book = read_book(path)
-    layouts = {lay.sheet: lay for lay in detect_book(book)}
-    by_row = {(q.sheet, q.row): q for lay in layouts.values() for q in lay.questions}
+    # tables side by side share rows: a row is told apart by its question text
+    by_row: dict[tuple[str, int], list[tuple[Question, SheetLayout]]] = {}
+    for lay in detect_book(book):
+        for q in lay.questions:
+            by_row.setdefault((q.sheet, q.row), []).append((q, lay))
     review = _review_rows(book)
     if not review:
         raise InputError(
@@ -114,15 +126,14 @@ def import_reviewed(store: Store, path: Path, reviewer: str, controls: Sequence[
     known = set(controls)
     entries, skipped = [], 0
     now = datetime.now(UTC)
-    for sheet_name, row, control_ids in review:
-        q = by_row.get((sheet_name, row))
-        lay = layouts.get(sheet_name)
-        if q is None or lay is None:
+    for sheet_name, row, text, control_ids in review:
+        found = by_row.get((sheet_name, row), [])
+        same = [f for f in found if normalise(f[0].text) == normalise(text.removeprefix("'"))]
+        if len(same or found) != 1:
             skipped += 1
             continue
-        sheet = book.sheet(sheet_name)
-        answer = sheet.value(row, lay.answer_col) if lay.answer_col else ""
-        remark = sheet.value(row, lay.remarks_col) if lay.remarks_col else ""
+        q, lay = (same or found)[0]
+        answer, remark = _reviewed_cells(book.sheet(sheet_name), lay, row)
         if not (answer or remark):
             skipped += 1
             continue

@@ -156,20 +156,27 @@ def apply(
     wb: Any, layouts: Sequence[SheetLayout], answers: Sequence[Answer]
 ) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
     """Write each answer into its row; return the cells written and those kept because not empty."""
-    by_sheet = {lay.sheet: lay for lay in layouts}
+    by_table = {(lay.sheet, lay.question_col): lay for lay in layouts}
+    only = {lay.sheet: lay for lay in layouts}
     merges = {
-        name: _merges_by_row(wb[name], {a.question.row for a in answers if a.question.sheet == name})
-        for name in by_sheet
+        name: _merges_by_row(wb[name], {a.question.row for a in answers if a.question.sheet == name}) for name in only
     }
     written: list[tuple[str, int, int]] = []
     kept: list[tuple[str, int, int]] = []
     for a in answers:
-        lay = by_sheet[a.question.sheet]
+        lay = by_table.get((a.question.sheet, a.question.col)) or only[a.question.sheet]
         ws = wb[a.question.sheet]
         value, remark = a.answer, a.explanation
         acol, rcol = lay.answer_col, lay.remarks_col
         options = a.question.options
-        if value and acol and (options or _has_dropdown(ws, a.question.row, acol)) and value not in options:
+        if lay.choice_cols:
+            # "該当欄に○": the mark goes into the column of the answer's word
+            acol = next((c for c, word in lay.choice_cols if word == value), None)
+            if acol is None:
+                value, remark = "", " ".join(p for p in (value, remark) if p)
+            else:
+                value, options = lay.mark, (lay.mark,)
+        elif value and acol and (options or _has_dropdown(ws, a.question.row, acol)) and value not in options:
             value, remark = "", " ".join(p for p in (value, remark) if p)  # free text never goes into a dropdown
         if remark and not rcol and not value and acol and not options and not _has_dropdown(ws, a.question.row, acol):
             value, remark = remark, ""  # a free-text sheet with one column: the explanation is the answer

@@ -1,0 +1,80 @@
+"""Answer words a sheet names in its header or instructions: 回答（はい／いいえ）, "○/×/△ で記入", Yes/No/NA.
+
+The words are kept in the sheet's own order and spelling, since they are what gets written back.
+"""
+
+from __future__ import annotations
+
+import re
+
+from checksheet.questionnaire.tokens import normalise
+
+#: Answer words a header or instructions may list: 回答（はい／いいえ）, ○/×/△ で記入.
+KNOWN_OPTIONS = (
+    "はい",
+    "いいえ",
+    "一部対応",
+    "該当なし",
+    "対象外",
+    "○",
+    "×",
+    "△",
+    "◯",
+    "－",
+    "-",
+    "対応済",
+    "未対応",
+    "対応済み",
+    "一部対応済",
+    "該当",
+    "非該当",
+    "実施",
+    "未実施",
+    "一部実施",
+    "有",
+    "無",
+    "あり",
+    "なし",
+    "Yes",
+    "No",
+    "N/A",
+    "NA",
+    "Not Applicable",
+    "Partial",
+    "Partially",
+)
+_EDGE = r"一-龥ぁ-んァ-ンA-Za-z0-9"
+
+
+def options_in(text: str) -> tuple[str, ...]:
+    """Answer words named in a text, in the text's order and spelling: "回答（Yes/No/NA）" -> Yes, No, NA."""
+    found: list[tuple[int, int, str]] = []
+    for option in KNOWN_OPTIONS:
+        flags = re.I if option.isascii() else 0
+        for m in re.finditer(rf"(?<![{_EDGE}]){re.escape(option)}(?![{_EDGE}])", text, flags):
+            if option == "-" and not text[: m.start()].strip():
+                continue  # a bullet, not a choice
+            found.append((m.start(), m.end(), m.group(0)))
+    # "一部対応済" also holds "一部対応": keep the longest word at a place, and each word once
+    found.sort(key=lambda f: (f[0], f[0] - f[1]))
+    out: list[str] = []
+    end = -1
+    for a, b, word in found:
+        if a >= end and word.lower() not in (o.lower() for o in out):
+            out.append(word)
+        end = max(end, b) if a < end else b
+    return tuple(out)
+
+
+def options_in_lines(text: str) -> tuple[str, ...]:
+    """The first line of instructions that names two answer words or more."""
+    for line in text.splitlines():
+        options = options_in(line)
+        if len(options) >= 2:
+            return options
+    return ()
+
+
+def is_option(text: str) -> bool:
+    key = normalise(text).lower()
+    return bool(key) and any(key == normalise(o).lower() for o in KNOWN_OPTIONS)

@@ -1,0 +1,197 @@
+"""Layouts of real customers' sheets that the first detector got wrong; each workbook is the smallest that showed it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from checksheet.model import ControlState
+from checksheet.questionnaire import service
+from checksheet.questionnaire.layout import Overrides, detect_book
+from checksheet.questionnaire.library import import_reviewed
+from checksheet.questionnaire.read import read_book
+from checksheet.store import Store
+from checksheet.store.answers import library
+from tests.questionnaire.books import status
+
+MET = [status(c, ControlState.MET) for c in ("LOG-01", "NET-05", "HR-01", "NET-01")]
+
+
+def _save(wb: Workbook, path: Path) -> Path:
+    wb.save(path)
+    return path
+
+
+def test_an_instructions_sheet_under_any_name_gives_the_vocabulary(tmp_path: Path) -> None:
+    wb = Workbook()
+    guide = wb.active
+    guide.title = "回答要領"  # not a name the detector knows
+    guide.append(["ご回答のお願い"])
+    guide.append(["1. 「回答」欄には「有」「無」「対象外」のいずれかをご記入ください。"])
+    guide.append(["2. 「無」の場合は補足欄に予定をご記入ください。"])
+    ws = wb.create_sheet("1.管理策")
+    ws.append(["項番", "チェック項目", "回答", "補足"])
+    ws.append(["1.1", "WAF を導入していますか。"])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "guide.xlsx")))
+    assert lay.vocabulary == ("有", "無", "対象外")
+
+
+@pytest.mark.parametrize(
+    ("header", "vocabulary"),
+    [
+        ("Answer (Yes/No/NA)", ("Yes", "No", "NA")),
+        ("回答\n(○×-)", ("○", "×", "-")),
+        ("回答（該当なし／いいえ／はい）", ("該当なし", "いいえ", "はい")),
+        ("Response (yes / no)", ("yes", "no")),
+    ],
+)
+def test_header_vocabulary_keeps_the_sheets_order_and_spelling(
+    tmp_path: Path, header: str, vocabulary: tuple[str, ...]
+) -> None:
+    wb = Workbook()
+    wb.active.append(["No", "Question", header, "Notes"])
+    wb.active.append([1, "Is a WAF deployed in front of public applications?"])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "h.xlsx")))
+    assert lay.vocabulary == vocabulary
+
+
+def test_question_cells_merged_like_their_header_are_questions(tmp_path: Path) -> None:
+    """Excel 方眼紙: the question spans B:C on every row, as its header does; statements end in 〜している。"""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["No.", "調査項目", None, "回答", "備考"])
+    ws.merge_cells("B1:C1")
+    items = ["ファイアウォールにより、不要な通信を遮断している。", "WAFの導入有無", "ログ管理"]
+    for i, text in enumerate(items, start=1):
+        ws.append([i, text])
+        ws.merge_cells(start_row=i + 1, start_column=2, end_row=i + 1, end_column=3)
+    ws.append([None, "2. 技術的対策"])  # a heading is merged wider than the question's header
+    ws.merge_cells("B5:E5")
+    ws.append([4, "通信経路を暗号化している。"])
+    ws.merge_cells("B6:C6")
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "hougan.xlsx")))
+    assert [q.row for q in lay.questions] == [2, 3, 4, 6]
+    assert lay.section_rows == (5,)
+    assert lay.questions[-1].section == "2. 技術的対策"
+
+
+def test_notes_closing_lines_and_repeated_headers_are_not_questions(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Ques Num", "Question/Request", "Response", "Additional Information"])
+    for i, q in enumerate(
+        (
+            "Is there a password policy?",
+            "Are audit logs retained for a year?",
+            "Is a WAF deployed?",
+        ),
+        start=1,
+    ):
+        ws.append([f"A.{i}", q])
+    ws.append(["", "※ Answer the following only where it applies."])
+    ws.append(["Ques Num", "Question/Request", "Response", "Additional Information"])  # a second table's header
+    ws.append(["B.1", "Is MFA enforced for administrators?"])
+    ws.append(["B.2", "Are backups tested?"])
+    ws.append([])
+    ws.append(["", "Please return the completed questionnaire to your sales contact."])
+    ws.append(["", "End of questionnaire. Thank you for your cooperation."])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "sig.xlsx")))
+    assert [q.ref for q in lay.questions] == ["A.1", "A.2", "A.3", "B.1", "B.2"]
+    assert lay.note_rows == (5, 10, 11)
+
+
+def test_short_japanese_items_are_questions(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.append(["No", "確認項目", "回答"])
+    for i, q in enumerate(("資本金", "所在地", "従業員数", "DMZ を設置していますか。"), start=1):
+        wb.active.append([i, q])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "short.xlsx")))
+    assert [q.text for q in lay.questions] == ["資本金", "所在地", "従業員数", "DMZ を設置していますか。"]
+
+
+def _side_by_side(path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "チェック"
+    ws.append(["管理面", None, None, None, None, "技術面"])
+    ws.append(["No", "質問項目", "回答", "コメント", None, "No", "質問項目", "回答", "コメント"])
+    dv = DataValidation(type="list", formula1='"はい,いいえ"')
+    ws.add_data_validation(dv)
+    left = ("情報セキュリティ教育を実施していますか。", "秘密保持契約を締結していますか。")
+    right = ("WAF を導入していますか。", "監査ログを取得していますか。", "DMZ を設置していますか。")
+    for i in range(3):
+        row = [i + 1, left[i], None, None] if i < len(left) else [None] * 4
+        ws.append([*row, None, i + 1, right[i]])
+        dv.add(f"C{ws.max_row}")
+        dv.add(f"H{ws.max_row}")
+    return _save(wb, path)
+
+
+def test_tables_side_by_side_are_each_a_layout(tmp_path: Path) -> None:
+    layouts = detect_book(read_book(_side_by_side(tmp_path / "side.xlsx")))
+    assert [(lay.question_col, lay.answer_col, lay.remarks_col, lay.id_col) for lay in layouts] == [
+        (2, 3, 4, 1),
+        (7, 8, 9, 6),
+    ]
+    assert [len(lay.questions) for lay in layouts] == [2, 3]
+    (right,) = detect_book(read_book(tmp_path / "side.xlsx"), Overrides(question_col=7))
+    assert (right.id_col, right.answer_col, len(right.questions)) == (6, 8, 3)
+
+
+def test_tables_side_by_side_are_answered_in_their_own_columns(tmp_path: Path, sqlite_store: Store) -> None:
+    src = _side_by_side(tmp_path / "side.xlsx")
+    result = service.answer_sheet(sqlite_store, MET, service.Request(path=src))
+    ws = load_workbook(result.written.path)["チェック"]
+    assert ws["C3"].value == "はい"  # HR-01, left table
+    assert ws["H3"].value == "はい" and ws["H4"].value == "はい"  # NET-05 and LOG-01, right table
+    assert ws["I3"].value and ws["D3"].value
+    assert ws["E3"].value is None and ws["J3"].value is None
+
+
+def _tick(path: Path) -> Path:
+    """該当欄に○: はい | いいえ columns under a merged 回答 header, the question merged B:C."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "調査票"
+    ws["A1"], ws["B1"], ws["D1"], ws["F1"] = "No.", "調査項目", "回答（該当欄に○）", "備考"
+    ws["D2"], ws["E2"] = "はい", "いいえ"
+    for rng in ("A1:A2", "B1:C2", "D1:E1", "F1:F2"):
+        ws.merge_cells(rng)
+    for i, q in enumerate(("WAF を導入していますか。", "多要素認証を必須としていますか。"), start=1):
+        ws.cell(2 + i, 1, i)
+        ws.cell(2 + i, 2, q)
+        ws.merge_cells(start_row=2 + i, start_column=2, end_row=2 + i, end_column=3)
+    return _save(wb, path)
+
+
+def test_a_column_per_answer_word_is_answered_with_a_mark(tmp_path: Path, sqlite_store: Store) -> None:
+    (lay,) = detect_book(read_book(_tick(tmp_path / "tick.xlsx")))
+    assert (lay.choice_cols, lay.mark, lay.answer_col, lay.remarks_col) == (((4, "はい"), (5, "いいえ")), "○", None, 6)
+    assert [q.row for q in lay.questions] == [3, 4]
+    statuses = [*MET, status("ACC-04", ControlState.NOT_MET, passed=0, failed=2)]
+    result = service.answer_sheet(sqlite_store, statuses, service.Request(path=tmp_path / "tick.xlsx"))
+    ws = load_workbook(result.written.path)["調査票"]
+    assert (ws["D3"].value, ws["E3"].value) == ("○", None)  # WAF: met
+    assert (ws["D4"].value, ws["E4"].value) == (None, "○")  # MFA: not met
+    assert ws["F3"].value and ws["F4"].value
+
+
+def test_a_corrected_mark_is_learned_as_its_word(tmp_path: Path, sqlite_store: Store) -> None:
+    result = service.answer_sheet(sqlite_store, MET, service.Request(path=_tick(tmp_path / "tick.xlsx")))
+    wb = load_workbook(result.written.path)
+    ws = wb["調査票"]
+    ws["D3"], ws["E3"] = None, "○"  # the reviewer moves the mark
+    wb.save(result.written.path)
+    import_reviewed(sqlite_store, result.written.path, "reviewer", ("NET-05", "LOG-01"))
+    answers = {e.question: e.answer for e in library(sqlite_store)}
+    assert answers["WAF を導入していますか。"] == "いいえ"
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Store:
+    from checksheet.store import open_store
+
+    return open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
