@@ -195,3 +195,22 @@ def sqlite_store(tmp_path: Path) -> Store:
     from checksheet.store import open_store
 
     return open_store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+
+def test_a_number_and_heading_inside_the_question_cell(tmp_path: Path) -> None:
+    """No 項番 column: "1-2-3." and 【ログ管理】 written in the cell become the ref and the section."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["質問", "回答", "回答に関する補足"])
+    ws.append(["1-2-3.\n【ログ管理】\nログの改ざん防止策を講じていますか。\n（例：WORM ストレージ）"])
+    ws.append(["1.1 WAF を導入していますか。"])
+    ws.append(["2 要素認証を必須としていますか。"])  # a number that belongs to the question
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "cell.xlsx")))
+    first, second, third = lay.questions
+    assert (first.ref, first.section, first.text) == (
+        "1-2-3",
+        "ログ管理",
+        "ログの改ざん防止策を講じていますか。\n（例：WORM ストレージ）",
+    )
+    assert (second.ref, second.text) == ("1.1", "WAF を導入していますか。")
+    assert (third.ref, third.text) == ("", "2 要素認証を必須としていますか。")

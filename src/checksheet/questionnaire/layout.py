@@ -112,6 +112,21 @@ def parse_col(value: str) -> int:
 _TRAILING_NOTE = re.compile(r"[（(][^（()）]*[)）]\s*[。.]?$")
 _HEADING_ID = re.compile(r"第[0-9０-９]+[章節]?|[0-9０-９]+[.．]|[A-Z]\.?|[IVX]+\.?")
 _MARKS = "○◯〇✓✔レ"
+#: A number or a 【heading】 written inside the question cell when the sheet has no column for it.
+_LEAD_NUMBER = re.compile(
+    r"^(?:Q\.?\s*)?(\d+(?:[-－]\d+)+[.．]?|\d+(?:[.．]\d+)*[.．)）]|\d+(?:[.．]\d+)+|[(（]\d+[)）]|[①-⑳])(?:\s+|$)"
+)
+_LEAD_HEADING = re.compile(r"^【([^】]{1,40})】\s*")
+
+
+def _split_cell(text: str) -> tuple[str, str, str]:
+    """(number, heading, question) of a cell such as "1-2-3.\n【ログ管理】\nログを取得していますか。"."""
+    number = heading = ""
+    if (m := _LEAD_NUMBER.match(text)) and text[m.end() :].strip():
+        number, text = m.group(1).rstrip(".．"), text[m.end() :]
+    if (m := _LEAD_HEADING.match(text)) and text[m.end() :].strip():
+        heading, text = m.group(1), text[m.end() :]
+    return number, heading, text.strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +294,11 @@ def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) ->
             continue
         if len(text) < (4 if text.isascii() else 3):
             continue
-        context = " ".join([*(current_section[c] for c in t.section_cols if c in current_section), row_section])
+        number, heading, text = _split_cell(text)
+        context = " ".join(
+            [*(current_section[c] for c in t.section_cols if c in current_section), row_section, heading]
+        )
+        id_text = id_text or number
         options = (sheet.options_at(r, t.acol) if t.acol else ()) or default_vocab
         questions.append(Question(sheet.name, r, id_text, text, context.strip(), options, t.qcol))
     if t.id_col and len(questions) >= 5 and sum(1 for q in questions if q.ref) >= 0.8 * len(questions):
