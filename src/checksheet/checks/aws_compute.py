@@ -122,6 +122,12 @@ def _imdsv2(inv: Inventory) -> Iterator[Outcome]:
     for i in scoped(inv, "aws.ec2.instance"):
         if i.attributes.get("state") in _GONE:
             continue
+        if i.attributes.get("imds_enabled") is False:  # no metadata endpoint: no IMDSv1 to abuse
+            yield Outcome.of(i, True, Text(
+                ja=f"インスタンス {i.id} はインスタンスメタデータのエンドポイントを無効にしています。",
+                en=f"Instance {i.id} has its instance metadata endpoint turned off.",
+            ))
+            continue
         required = bool(i.attributes.get("imds_v2_required"))
         yield Outcome.of(i, required, Text(
             ja=f"インスタンス {i.id} は IMDSv2 を必須にしています。",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from checksheet.checks.aws_scope import find, listing, scoped
+from checksheet.checks.aws_scope import find, listing, public_subnet, scoped
 from checksheet.checks.base import Check, Outcome, registry
 from checksheet.inventory import Inventory
 from checksheet.model import Resource, Severity, Status, Text
@@ -35,6 +35,11 @@ def label(db: Resource) -> str:
     return f"{db.id} ({db.attributes.get('engine') or 'rds'} {kind})"
 
 
+def label_ja(db: Resource) -> str:
+    kind = "クラスター" if db.type == CLUSTER else "インスタンス"
+    return f"{db.id} ({db.attributes.get('engine') or 'rds'} {kind})"
+
+
 @check(
     id="rds_instance_not_publicly_accessible",
     controls=("NET-03",),
@@ -55,10 +60,10 @@ def _not_public(inv: Inventory) -> Iterator[Outcome]:
     for db in scoped(inv, INSTANCE):
         public = bool(db.attributes.get("publicly_accessible"))
         yield Outcome.of(db, not public, Text(
-            ja=f"RDS {label(db)} はパブリックアクセス可能になっていません。",
+            ja=f"RDS {label_ja(db)} はパブリックアクセス可能になっていません。",
             en=f"RDS {label(db)} is not publicly accessible.",
         ) if not public else Text(
-            ja=f"RDS {label(db)} がパブリックアクセス可能 (パブリック DNS 名が公開 IP に解決) になっています。",
+            ja=f"RDS {label_ja(db)} がパブリックアクセス可能 (パブリック DNS 名が公開 IP に解決) になっています。",
             en=f"RDS {label(db)} is publicly accessible (its DNS name resolves to a public IP).",
         ))
 
@@ -83,20 +88,22 @@ def _private_subnet(inv: Inventory) -> Iterator[Outcome]:
         ids = [str(s) for s in db.attributes.get("subnet_ids") or []]
         subnets = {i: find(inv, "aws.ec2.subnet", db.account, i) for i in ids}
         unknown = [i for i, s in subnets.items() if s is None]
-        public = [i for i, s in subnets.items() if s is not None and s.attributes.get("public")]
+        public = [i for i, s in subnets.items() if s is not None and public_subnet(s)]
         if public:
             yield Outcome.of(db, False, Text(
-                ja=f"RDS {label(db)} のサブネットグループにパブリックサブネットが含まれています: {listing(public)}。",
+                ja=f"RDS {label_ja(db)} のサブネットグループにパブリックサブネットが含まれています: "
+                f"{listing(public)}。",
                 en=f"RDS {label(db)} has public subnets in its subnet group: {listing(public)}.",
             ))
         elif unknown or not ids:
             yield Outcome(db, Status.MANUAL, Text(
-                ja=f"RDS {label(db)} のサブネット ({listing(unknown) or 'なし'}) が収集結果にないため判定できません。",
+                ja=f"RDS {label_ja(db)} のサブネット ({listing(unknown) or 'なし'}) が収集結果にないため"
+                "判定できません。",
                 en=f"RDS {label(db)}'s subnets ({listing(unknown) or 'none'}) are not in the inventory; cannot judge.",
             ))
         else:
             yield Outcome.of(db, True, Text(
-                ja=f"RDS {label(db)} のサブネット {len(ids)} 個はすべてプライベートです。",
+                ja=f"RDS {label_ja(db)} のサブネット {len(ids)} 個はすべてプライベートです。",
                 en=f"All {len(ids)} subnets of RDS {label(db)} are private.",
             ))
 
@@ -121,10 +128,10 @@ def _storage_encrypted(inv: Inventory) -> Iterator[Outcome]:
     for db in rds_units(inv):
         ok = bool(db.attributes.get("storage_encrypted"))
         yield Outcome.of(db, ok, Text(
-            ja=f"RDS {label(db)} のストレージは暗号化されています。",
+            ja=f"RDS {label_ja(db)} のストレージは暗号化されています。",
             en=f"RDS {label(db)} encrypts its storage.",
         ) if ok else Text(
-            ja=f"RDS {label(db)} のストレージは暗号化されていません。",
+            ja=f"RDS {label_ja(db)} のストレージは暗号化されていません。",
             en=f"RDS {label(db)} does not encrypt its storage.",
         ))
 
@@ -196,10 +203,10 @@ def _auto_minor(inv: Inventory) -> Iterator[Outcome]:
     for db in scoped(inv, INSTANCE):
         ok = bool(db.attributes.get("auto_minor_version_upgrade"))
         yield Outcome.of(db, ok, Text(
-            ja=f"RDS {label(db)} はマイナーバージョンを自動でアップグレードします。",
+            ja=f"RDS {label_ja(db)} はマイナーバージョンを自動でアップグレードします。",
             en=f"RDS {label(db)} applies minor version upgrades automatically.",
         ) if ok else Text(
-            ja=f"RDS {label(db)} のマイナーバージョン自動アップグレードが無効です。",
+            ja=f"RDS {label_ja(db)} のマイナーバージョン自動アップグレードが無効です。",
             en=f"RDS {label(db)} does not apply minor version upgrades automatically.",
         ))
 
@@ -226,11 +233,13 @@ def _dynamodb(inv: Inventory) -> Iterator[Outcome]:
         pitr = bool(table.attributes.get("pitr"))
         missing = [t for ok, t in ((kms, Text("KMS 暗号化", "KMS encryption")),
                                    (pitr, Text("ポイントインタイムリカバリ", "point-in-time recovery"))) if not ok]
+        lacking = "と".join(m.ja for m in missing)
+        gap = " " if lacking[:1].isascii() else ""
         yield Outcome.of(table, not missing, Text(
             ja=f"DynamoDB テーブル {table.id} は KMS で暗号化され、ポイントインタイムリカバリが有効です。",
             en=f"DynamoDB table {table.id} uses KMS encryption and point-in-time recovery.",
         ) if not missing else Text(
-            ja=f"DynamoDB テーブル {table.id} に{'と'.join(m.ja for m in missing)}が設定されていません。",
+            ja=f"DynamoDB テーブル {table.id} に{gap}{lacking}が設定されていません。",
             en=f"DynamoDB table {table.id} lacks {' and '.join(m.en for m in missing)}.",
         ))
 

@@ -240,9 +240,10 @@ def _unused_credentials(inv: Inventory) -> Iterator[Outcome]:
             if d := _stale(k.get("created"), k.get("last_used"), now):
                 key = f"…{k.get('suffix')}"
                 stale.append(Text(f"アクセスキー {key} ({d} 日)", f"access key {key} ({d} days)"))
+        # A credential younger than STALE_DAYS may never have been used: say "none unused for long".
         yield Outcome.of(user, not stale, Text(
-            ja=f"IAM ユーザー {user.id} の認証情報はすべて過去 {STALE_DAYS} 日以内に使用されています。",
-            en=f"Every credential of IAM user {user.id} was used in the last {STALE_DAYS} days.",
+            ja=f"IAM ユーザー {user.id} に {STALE_DAYS} 日を超えて使われていない有効な認証情報はありません。",
+            en=f"IAM user {user.id} has no enabled credential left unused for over {STALE_DAYS} days.",
         ) if not stale else Text(
             ja=f"IAM ユーザー {user.id} に {STALE_DAYS} 日以上使われていない有効な認証情報があります: "
             f"{'、'.join(s.ja for s in stale)}。",
@@ -304,19 +305,30 @@ def _has_star(value: Any) -> bool:
     return value == "*" or (isinstance(value, list) and "*" in value)
 
 
-def _admin_grants(user: Resource) -> list[str]:
+def _allows_everything(document: Any) -> bool:
+    return any(
+        s.get("Effect") == "Allow" and _has_star(s.get("Action")) and _has_star(s.get("Resource"))
+        for s in _statements(document)
+    )
+
+
+def _admin_grants(user: Resource) -> list[Text]:
+    """Where the user gets AdministratorAccess or an Allow of * on *: directly, inline, or through a group."""
     a = user.attributes
     found = [
-        f"{where}: AdministratorAccess"
-        for where, arns in (("attached", a.get("attached_policy_arns")), ("group", a.get("group_policy_arns")))
+        Text(f"{ja}: AdministratorAccess", f"{en}: AdministratorAccess")
+        for ja, en, arns in (("直接付与", "attached", a.get("attached_policy_arns")),
+                             ("グループ", "group", a.get("group_policy_arns")))
         if any(str(arn).endswith(ADMIN_POLICY) for arn in arns or [])
     ]
     for policy in a.get("inline_policies") or []:
-        if any(
-            s.get("Effect") == "Allow" and _has_star(s.get("Action")) and _has_star(s.get("Resource"))
-            for s in _statements(policy.get("document"))
-        ):
-            found.append(f"inline: {policy.get('name')}")
+        if _allows_everything(policy.get("document")):
+            found.append(Text(f"インライン: {policy.get('name')}", f"inline: {policy.get('name')}"))
+    # A group's inline policy binds every member as surely as the user's own.
+    for policy in a.get("group_inline_policies") or []:
+        if _allows_everything(policy.get("document")):
+            where = f"{policy.get('group')}/{policy.get('name')}"
+            found.append(Text(f"グループのインライン: {where}", f"group inline: {where}"))
     return found
 
 
@@ -339,12 +351,15 @@ def _admin_grants(user: Resource) -> list[str]:
 def _no_admin(inv: Inventory) -> Iterator[Outcome]:
     for user in scoped(inv, USER):
         grants = _admin_grants(user)
+        # Customer-managed policy documents are not collected, so the pass names what was examined.
         yield Outcome.of(user, not grants, Text(
-            ja=f"IAM ユーザー {user.id} に全権限は付与されていません。",
-            en=f"IAM user {user.id} has no full administrator grant.",
+            ja=f"IAM ユーザー {user.id} には AdministratorAccess も、* に * を許可するインラインポリシー "
+            "(グループ経由を含む) も付与されていません。",
+            en=f"IAM user {user.id} has neither AdministratorAccess nor an inline policy allowing * on * "
+            "(its groups' included).",
         ) if not grants else Text(
-            ja=f"IAM ユーザー {user.id} に全権限が付与されています ({'; '.join(grants)})。",
-            en=f"IAM user {user.id} holds full administrator rights ({'; '.join(grants)}).",
+            ja=f"IAM ユーザー {user.id} に全権限が付与されています ({'; '.join(g.ja for g in grants)})。",
+            en=f"IAM user {user.id} holds full administrator rights ({'; '.join(g.en for g in grants)}).",
         ))
 
 

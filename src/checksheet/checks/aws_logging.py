@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from checksheet.checks.aws_s3 import ACCOUNT_PAB, PAB_FLAGS, policy_is_public
+from checksheet.checks.aws_s3 import ACCOUNT_PAB, PAB_FLAGS, effective_block, policy_is_public
 from checksheet.checks.aws_scope import (
     PROVIDER,
     accounts,
@@ -69,6 +69,16 @@ def _all_management_events(trail: Resource) -> bool:
     return a.get("management_events") is not False and a.get("management_read_write") in (None, "All")
 
 
+def _why_not_logging(trail: Resource) -> Text:
+    a, name = trail.attributes, _name(trail)
+    if not a.get("logging"):
+        return Text(f"{name} は記録を停止しています", f"{name} is not logging")
+    if a.get("management_events") is False:
+        return Text(f"{name} は管理イベントを記録していません", f"{name} is not logging management events")
+    only = a.get("management_read_write")
+    return Text(f"{name} は管理イベントの {only} のみを記録しています", f"{name} records {only} management events only")
+
+
 @check(
     id="cloudtrail_multi_region_enabled",
     controls=("LOG-01",),
@@ -99,11 +109,12 @@ def _multi_region(inv: Inventory) -> Iterator[Outcome]:
                 en=f"Multi-region trail {listing(_name(t) for t in live)} is logging management events.",
             ))
         elif multi:
+            why = [_why_not_logging(t) for t in sorted(multi, key=_name)]
             yield Outcome.of(subject, False, Text(
-                ja=f"全リージョン対象の証跡 {listing(_name(t) for t in multi)} はありますが、記録が停止しているか"
-                "管理イベントの読み取りと書き込みの両方を記録していません。",
-                en=f"Multi-region trail {listing(_name(t) for t in multi)} exists but is not logging "
-                "management events (both read and write).",
+                ja=f"全リージョン対象の証跡はありますが、管理イベントの読み取りと書き込みの両方を記録しているものは"
+                f"ありません ({'、'.join(w.ja for w in why)})。",
+                en="No multi-region trail logs management events (both read and write): "
+                f"{'; '.join(w.en for w in why)}.",
             ))
         else:
             yield Outcome.of(subject, False, Text(
@@ -158,13 +169,24 @@ def _not_public(inv: Inventory, trail: Resource) -> Outcome | None:
     a = bucket.attributes
     account_block = inv.get(ACCOUNT_PAB, bucket.account)
     if all_true(a.get("public_access_block"), PAB_FLAGS):
-        where = Text("バケット", "bucket")
+        where = Text("バケットのブロックパブリックアクセス", "bucket-level Block Public Access")
     elif account_block is not None and all_true(account_block.attributes, PAB_FLAGS):
-        where = Text("アカウント", "account")
+        where = Text("アカウントのブロックパブリックアクセス", "account-level Block Public Access")
+    elif account_block is not None and all_true(
+        effective_block(a.get("public_access_block"), account_block.attributes), PAB_FLAGS
+    ):
+        where = Text(
+            "バケットとアカウントの設定を合わせたブロックパブリックアクセス",
+            "bucket- and account-level Block Public Access together",
+        )
     elif account_block is None and not complete(inv, bucket.account, (ACCOUNT_PAB,)):
         return None  # the account-level setting, which may protect it, was not collected
     else:
-        exposed = bool(a.get("public_acl")) or policy_is_public(a.get("policy"))
+        # A public ACL or policy that the (bucket or account) block neutralises exposes nothing.
+        block = effective_block(a.get("public_access_block"), account_block.attributes if account_block else None)
+        exposed = (bool(a.get("public_acl")) and not block["ignore_public_acls"]) or (
+            policy_is_public(a.get("policy")) and not block["restrict_public_buckets"]
+        )
         return Outcome.of(trail, False, Text(
             ja=f"証跡 {_name(trail)} のバケット {bucket.id} は公開されています (ACL またはバケットポリシー)。",
             en=f"Trail {_name(trail)}'s bucket {bucket.id} is public (ACL or bucket policy).",
@@ -173,8 +195,8 @@ def _not_public(inv: Inventory, trail: Resource) -> Outcome | None:
             en=f"Trail {_name(trail)}'s bucket {bucket.id} is not protected by S3 Block Public Access.",
         ))
     return Outcome.of(trail, True, Text(
-        ja=f"証跡 {_name(trail)} のバケット {bucket.id} は{where.ja}のブロックパブリックアクセスで非公開です。",
-        en=f"Trail {_name(trail)}'s bucket {bucket.id} is kept private by {where.en}-level Block Public Access.",
+        ja=f"証跡 {_name(trail)} のバケット {bucket.id} は{where.ja}で非公開です。",
+        en=f"Trail {_name(trail)}'s bucket {bucket.id} is kept private by {where.en}.",
     ))
 
 

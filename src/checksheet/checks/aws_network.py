@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from checksheet.checks.aws_scope import WORLD_V4, WORLD_V6, is_entry_point, listing, scoped
+from checksheet.checks.aws_scope import WORLD_V4, WORLD_V6, is_entry_point, listing, public_subnet, scoped
 from checksheet.checks.base import Check, Evaluate, Outcome, registry
 from checksheet.inventory import Inventory
 from checksheet.model import Resource, Severity, Text
@@ -56,7 +56,14 @@ def _open_ports(sg: Resource, ports: Sequence[int]) -> dict[int, set[str]]:
     return found
 
 
+def _spaced(ja: str) -> str:
+    """Japanese text around a phrase that starts or ends in Latin letters takes a space on that side."""
+    return f"{' ' if ja[:1].isascii() else ''}{ja}{' ' if ja[-1:].isascii() else ''}"
+
+
 def _port_check(ports: Sequence[int], what: Text) -> Evaluate:
+    what = Text(_spaced(what.ja), what.en)
+
     def evaluate(inv: Inventory) -> Iterator[Outcome]:
         for sg in scoped(inv, "aws.ec2.security_group"):
             found = _open_ports(sg, ports)
@@ -134,6 +141,15 @@ def _all_traffic(rule: Mapping[str, Any]) -> bool:
     return low is None or high is None or (int(low) <= 0 and int(high) >= 65535)
 
 
+def _what_rule_admits(rule: Mapping[str, Any]) -> Text:
+    """"all traffic", or "all TCP ports" for a protocol-wide rule: the message must not overstate it."""
+    protocol = str(rule.get("protocol")).lower()
+    if protocol in ("-1", "all"):
+        return Text("全トラフィック", "all traffic")
+    name = {"6": "tcp", "17": "udp"}.get(protocol, protocol).upper()
+    return Text(f"{name} の全ポート", f"all {name} ports")
+
+
 @check(
     id="ec2_sg_no_all_traffic_open_to_internet",
     controls=("NET-09",),
@@ -152,12 +168,14 @@ def _all_traffic(rule: Mapping[str, Any]) -> bool:
 )
 def _sg_all_traffic(inv: Inventory) -> Iterator[Outcome]:
     for sg in scoped(inv, "aws.ec2.security_group"):
-        sources = sorted({s for r in sg.attributes.get("ingress") or [] if _all_traffic(r) for s in _world_sources(r)})
-        if sources:
+        open_rules = [r for r in sg.attributes.get("ingress") or [] if _all_traffic(r) and _world_sources(r)]
+        if open_rules:
+            ja = sorted({f"{', '.join(_world_sources(r))} からの{_spaced(_what_rule_admits(r).ja)}".rstrip()
+                         for r in open_rules})
+            en = sorted({f"{_what_rule_admits(r).en} from {', '.join(_world_sources(r))}" for r in open_rules})
             yield Outcome.of(sg, False, Text(
-                ja=f"セキュリティグループ {_sg_name(sg)} が {', '.join(sources)} からの"
-                "全トラフィックを許可しています。",
-                en=f"Security group {_sg_name(sg)} admits all traffic from {', '.join(sources)}.",
+                ja=f"セキュリティグループ {_sg_name(sg)} が {'、'.join(ja)}を許可しています。",
+                en=f"Security group {_sg_name(sg)} admits {'; '.join(en)}.",
             ))
         else:
             yield Outcome.of(sg, True, Text(
@@ -318,19 +336,20 @@ def _vpc_subnets(inv: Inventory) -> Iterator[Outcome]:
         if not workloads:
             continue
         mine = [s for s in subnets.values() if s.attributes.get("vpc_id") == vpc.id and s.account == vpc.account]
-        private = [s.id for s in mine if not s.attributes.get("public")]
+        private = [s.id for s in mine if not public_subnet(s)]
         exposed = [
             name
             for name, ids in workloads
-            if any((sub := subnets.get((vpc.account, i))) is not None and sub.attributes.get("public") for i in ids)
+            if any((sub := subnets.get((vpc.account, i))) is not None and public_subnet(sub) for i in ids)
         ]
         public_count = len(mine) - len(private)
         if not private:
             yield Outcome.of(vpc, False, Text(
-                ja=f"VPC {vpc.id} にはプライベートサブネットがなく ({len(mine)} 個すべてがパブリック)、"
+                ja=f"VPC {vpc.id} にはプライベートサブネットがなく ({len(mine)} 個すべてがインターネット"
+                f"ゲートウェイへの経路を持つか、起動時にパブリック IP を割り当てます)、"
                 f"{len(workloads)} 件のワークロードがインターネットに面したサブネットにあります。",
-                en=f"VPC {vpc.id} has no private subnet (all {len(mine)} are public); {len(workloads)} "
-                "workloads sit in internet-facing subnets.",
+                en=f"VPC {vpc.id} has no private subnet (all {len(mine)} route to an internet gateway or assign "
+                f"public IPs on launch); {len(workloads)} workloads sit in internet-facing subnets.",
             ))
         elif exposed:
             yield Outcome.of(vpc, False, Text(

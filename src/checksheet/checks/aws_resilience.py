@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from checksheet.checks.aws_databases import CLUSTER, INSTANCE, label, rds_units
+from checksheet.checks.aws_databases import CLUSTER, INSTANCE, label, label_ja, rds_units
 from checksheet.checks.aws_scope import in_region, parse_time, scoped, tag
 from checksheet.checks.base import Check, Outcome, registry
 from checksheet.inventory import Inventory
@@ -43,7 +43,7 @@ def _backup_retention(inv: Inventory) -> Iterator[Outcome]:
     for db in rds_units(inv):
         days = int(db.attributes.get("backup_retention_days") or 0)
         yield Outcome.of(db, days >= MIN_BACKUP_DAYS, Text(
-            ja=f"RDS {label(db)} の自動バックアップ保持期間は {days} 日です (基準 {MIN_BACKUP_DAYS} 日以上)。",
+            ja=f"RDS {label_ja(db)} の自動バックアップ保持期間は {days} 日です (基準 {MIN_BACKUP_DAYS} 日以上)。",
             en=f"RDS {label(db)} keeps automated backups for {days} days (minimum {MIN_BACKUP_DAYS}).",
         ))
 
@@ -68,19 +68,20 @@ def _multi_az(inv: Inventory) -> Iterator[Outcome]:
         multi = bool((cluster or db).attributes.get("multi_az"))
         env = (tag(db, "Environment") or "").strip()
         where = f" (cluster {cluster.id})" if cluster is not None else ""
+        where_ja = f" (クラスター {cluster.id})" if cluster is not None else ""
         if multi:
             yield Outcome.of(db, True, Text(
-                ja=f"RDS {label(db)} はマルチ AZ 構成です{where}。",
+                ja=f"RDS {label_ja(db)} はマルチ AZ 構成です{where_ja}。",
                 en=f"RDS {label(db)} is Multi-AZ{where}.",
             ))
         elif env.lower() in NON_PRODUCTION:
             yield Outcome.of(db, True, Text(
-                ja=f"RDS {label(db)} はシングル AZ ですが、本番以外の環境 (Environment={env}) です。",
+                ja=f"RDS {label_ja(db)} はシングル AZ ですが、本番以外の環境 (Environment={env}) です。",
                 en=f"RDS {label(db)} is single-AZ, but is non-production (Environment={env}).",
             ))
         else:
             yield Outcome.of(db, False, Text(
-                ja=f"RDS {label(db)} はシングル AZ 構成です{where}。",
+                ja=f"RDS {label_ja(db)} はシングル AZ 構成です{where_ja}。",
                 en=f"RDS {label(db)} runs in a single availability zone{where}.",
             ))
 
@@ -103,10 +104,10 @@ def _deletion_protection(inv: Inventory) -> Iterator[Outcome]:
     for db in rds_units(inv):
         ok = bool(db.attributes.get("deletion_protection"))
         yield Outcome.of(db, ok, Text(
-            ja=f"RDS {label(db)} の削除保護は有効です。",
+            ja=f"RDS {label_ja(db)} の削除保護は有効です。",
             en=f"RDS {label(db)} has deletion protection.",
         ) if ok else Text(
-            ja=f"RDS {label(db)} の削除保護が無効です。",
+            ja=f"RDS {label_ja(db)} の削除保護が無効です。",
             en=f"RDS {label(db)} has no deletion protection.",
         ))
 
@@ -141,15 +142,16 @@ class _Database:
     resource: Resource
     arn: str
     name: str
+    name_ja: str
 
 
 def _databases(inv: Inventory) -> Iterator[_Database]:
     for db in rds_units(inv):
         if db.attributes.get("arn"):
-            yield _Database(db, str(db.attributes["arn"]), f"RDS {label(db)}")
+            yield _Database(db, str(db.attributes["arn"]), f"RDS {label(db)}", f"RDS {label_ja(db)}")
     for table in scoped(inv, TABLE):
         if table.attributes.get("arn"):
-            yield _Database(table, str(table.attributes["arn"]), f"DynamoDB {table.id}")
+            yield _Database(table, str(table.attributes["arn"]), f"DynamoDB {table.id}", f"DynamoDB {table.id}")
 
 
 def _matches(pattern: str, arn: str) -> bool:
@@ -203,19 +205,19 @@ def _plan_covers(inv: Inventory) -> Iterator[Outcome]:
         plan, conditional = _coverage(inv, db)
         if plan is not None:
             yield Outcome.of(db.resource, True, Text(
-                ja=f"{db.name} はバックアッププラン「{plan}」の対象です。",
+                ja=f"{db.name_ja} はバックアッププラン「{plan}」の対象です。",
                 en=f"{db.name} is covered by backup plan '{plan}'.",
             ))
         elif conditional is not None:
             yield Outcome(db.resource, Status.MANUAL, Text(
-                ja=f"{db.name} はバックアッププラン「{conditional}」のタグ条件で選択されている可能性があります。"
+                ja=f"{db.name_ja} はバックアッププラン「{conditional}」のタグ条件で選択されている可能性があります。"
                 "対象であることを確認してください。",
                 en=f"{db.name} may be selected by tag conditions of backup plan '{conditional}'; confirm it "
                 "is covered.",
             ))
         else:
             yield Outcome.of(db.resource, False, Text(
-                ja=f"{db.name} はどのバックアッププランの対象にもなっていません。",
+                ja=f"{db.name_ja} はどのバックアッププランの対象にもなっていません。",
                 en=f"{db.name} is not covered by any backup plan.",
             ))
 
@@ -249,13 +251,13 @@ def _recent_points(inv: Inventory) -> Iterator[Outcome]:
         latest = max(points.get(db.arn, []), default=None)
         if latest is None:
             yield Outcome.of(db.resource, False, Text(
-                ja=f"{db.name} はバックアッププランの対象ですが、完了した復旧ポイントがありません。",
+                ja=f"{db.name_ja} はバックアッププランの対象ですが、完了した復旧ポイントがありません。",
                 en=f"{db.name} is covered by a backup plan but has no completed recovery point.",
             ))
             continue
         hours = int((now - latest).total_seconds() // 3600)
         yield Outcome.of(db.resource, now - latest <= RECOVERY_POINT_MAX_AGE, Text(
-            ja=f"{db.name} の最新の復旧ポイントは {hours} 時間前 ({latest:%Y-%m-%d %H:%M} UTC) です "
+            ja=f"{db.name_ja} の最新の復旧ポイントは {hours} 時間前 ({latest:%Y-%m-%d %H:%M} UTC) です "
             "(基準 48 時間以内)。",
             en=f"{db.name}'s latest recovery point is {hours} hours old ({latest:%Y-%m-%d %H:%M} UTC; "
             "must be within 48 hours).",

@@ -66,6 +66,11 @@ def _flags_off(flags: Mapping[str, Any] | None) -> list[str]:
     return [f for f in PAB_FLAGS if not (flags or {}).get(f)]
 
 
+def effective_block(bucket: Mapping[str, Any] | None, account: Mapping[str, Any] | None) -> dict[str, bool]:
+    """The Block Public Access S3 applies to a bucket: each flag on when the bucket or the account sets it."""
+    return {f: bool((bucket or {}).get(f)) or bool((account or {}).get(f)) for f in PAB_FLAGS}
+
+
 @check(
     id="s3_account_public_access_block",
     controls=("ACC-05",),
@@ -124,15 +129,24 @@ def _bucket_pab(inv: Inventory) -> Iterator[Outcome]:
                 en=f"Bucket {bucket.id} is covered by the account-level Block Public Access.",
             ))
             continue
-        off = _flags_off(bucket.attributes.get("public_access_block"))
+        own = bucket.attributes.get("public_access_block")
+        # S3 applies a flag when either the bucket or the account sets it.
+        off = _flags_off(effective_block(own, account_block.attributes if account_block else None))
         if off and account_block is None and not complete(inv, bucket.account, (ACCOUNT_PAB,)):
             continue  # the account-level setting, which may cover the bucket, was not collected
         yield Outcome.of(bucket, not off, Text(
             ja=f"バケット {bucket.id} はブロックパブリックアクセスの 4 項目すべてが有効です。",
             en=f"Bucket {bucket.id} has all four Block Public Access settings on.",
+        ) if not off and all_true(own, PAB_FLAGS) else Text(
+            ja=f"バケット {bucket.id} はバケットとアカウントの設定を合わせてブロックパブリックアクセスの 4 項目すべてが"
+            "有効です。",
+            en=f"Bucket {bucket.id} has all four Block Public Access settings on, between its own and the "
+            "account's settings.",
         ) if not off else Text(
-            ja=f"バケット {bucket.id} のブロックパブリックアクセスで無効な項目があります: {', '.join(off)}。",
-            en=f"Bucket {bucket.id} leaves Block Public Access settings off: {', '.join(off)}.",
+            ja=f"バケット {bucket.id} のブロックパブリックアクセス (アカウントの設定を含む) で無効な項目があります: "
+            f"{', '.join(off)}。",
+            en=f"Bucket {bucket.id} leaves Block Public Access settings off (account settings included): "
+            f"{', '.join(off)}.",
         ))
 
 

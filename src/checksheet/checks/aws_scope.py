@@ -100,6 +100,14 @@ def tag(resource: Resource, key: str) -> str | None:
     return next((str(v) for k, v in tags.items() if str(k).lower() == wanted), None)
 
 
+def public_subnet(subnet: Resource) -> bool:
+    """Routes to an internet gateway, or gives instances public IPs on launch (as default-VPC subnets do).
+
+    The second holds even where the route is missing: the subnet is laid out to face the internet.
+    """
+    return bool(subnet.attributes.get("public")) or bool(subnet.attributes.get("map_public_ip_on_launch"))
+
+
 def is_entry_point(resource: Resource) -> bool:
     """Tagged Role=bastion or checksheet:entry-point=true (values case-insensitive)."""
     return any((tag(resource, k) or "").strip().lower() == v for k, v in ENTRY_POINT_TAGS.items())
