@@ -128,6 +128,42 @@ def test_throttling_beyond_retries(endpoint: str) -> None:
     assert collection.inventory.get("aws.rds.instance", "orders") is not None
 
 
+def _answering(status: int, body: bytes, content_type: str, attempts: list[str]) -> Any:
+    def answer(request: Any, **kwargs: Any) -> AWSResponse:
+        attempts.append(request.url)
+        return AWSResponse(request.url, status, {"Content-Type": content_type}, _Raw(body))
+    return answer
+
+
+@pytest.mark.parametrize(("status", "body", "content_type", "sent", "message"), [
+    # an emulator's answer for an operation it lacks: asking again cannot help
+    (500, b"NotImplementedError: The list_tables action has not been implemented", "text/plain", 1,
+     "the endpoint does not implement dynamodb:ListTables (HTTP 500) (500: NotImplementedError: The list_tables "
+     "action has not been implemented)"),
+    (501, b'{"__type":"NotImplemented","message":"not here"}', "application/x-amz-json-1.0", 1,
+     "the endpoint does not implement dynamodb:ListTables (NotImplemented: not here)"),
+    # a real service's transient failure keeps botocore's retries (AWS_MAX_ATTEMPTS=3)
+    (500, b'{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error"}',
+     "application/x-amz-json-1.0", 3, "server error HTTP 500 after 3 attempts (an emulator may not implement "
+                                      "dynamodb:ListTables) (InternalServerError: Internal server error)"),
+    (503, b"<html><body>Service Unavailable</body></html>", "text/html", 3,
+     "server error HTTP 503 after 3 attempts (an emulator may not implement dynamodb:ListTables) "
+     "(503: Service Unavailable)"),
+])
+def test_only_failures_that_a_retry_can_cure_are_retried(
+    endpoint: str, status: int, body: bytes, content_type: str, sent: int, message: str,
+) -> None:
+    attempts: list[str] = []
+    hooks = (("before-send.dynamodb.ListTables", _answering(status, body, content_type, attempts)),)
+    with environment(aws_environment(endpoint, AWS_MAX_ATTEMPTS="3")):
+        connector = aws.Connector(aws.Access(hooks=hooks), aws.actions())
+        collection = aws.collect(connector, dynamodb.COLLECTORS, (HOME,))
+    assert len(attempts) == sent
+    faults = collection.inventory.faults
+    assert [(f.resource_type, f.action) for f in faults] == [("aws.dynamodb.table", "dynamodb:ListTables")]
+    assert faults[0].message == message
+
+
 def test_a_disabled_region_faults_every_regional_type(endpoint: str) -> None:
     with environment(aws_environment(endpoint)):
         collection = aws.collect(aws.Connector(aws.Access()), SOME, (HOME, "ap-east-1"))

@@ -64,7 +64,7 @@ def actions(collectors: Sequence[Collector] = ALL) -> tuple[str, ...]:
 
 def scan(access: Access, regions: Sequence[str] = (), on_progress: Progress | None = None) -> Collection:
     """Collect every account `access` reaches (raises CollectionError when there are no usable credentials)."""
-    return collect(Connector(access), ALL, regions, on_progress)
+    return collect(Connector(access, actions(ALL)), ALL, regions, on_progress)
 
 
 __all__ = ["ALL", "Access", "Collection", "Collector", "Connector", "Progress", "actions", "collect", "scan"]

@@ -63,8 +63,12 @@ class Ctx:
         return self._session.client(service, region or self.client_region)
 
     def _action(self, client: Any, operation: str) -> str:
-        api_name = client.meta.method_to_api_mapping[operation]
-        action = iam_action(client.meta.service_model.service_name, api_name)
+        service = client.meta.service_model.service_name
+        api_name = client.meta.method_to_api_mapping.get(operation)
+        if api_name is None:  # not in the model: cut to the scan's declared operations (models.py), or a typo
+            raise UndeclaredCall(f"collector {self.collector.name} calls {service}.{operation}, which no "
+                                 f"collector of this scan declares")
+        action = iam_action(service, api_name)
         if action not in self.collector.actions:
             raise UndeclaredCall(f"collector {self.collector.name} calls undeclared {action}")
         return action

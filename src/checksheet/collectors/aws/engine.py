@@ -5,10 +5,14 @@ Nothing here prints: progress goes to the caller's callback, failures become `Fa
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -141,6 +145,25 @@ def _tasks(plans: Sequence[_Plan], collectors: Sequence[Collector]) -> list[_Tas
     return tasks
 
 
+_M_ARENA_MAX = -8  # glibc malloc.h
+_MALLOC_ARENAS = 2
+
+
+@cache
+def _few_malloc_arenas() -> None:
+    """Cap glibc's malloc arenas (as MALLOC_ARENA_MAX=2 would) before the scan starts its threads.
+
+    glibc gives threads that allocate at once arenas of their own, up to eight per core, and memory
+    freed in one arena serves only that arena: with 2 x `workers` threads parsing responses, the
+    scan's peak RSS grew by some 25 MB. Python allocates under the GIL anyway, so two arenas cost no
+    parallelism. Other C libraries (musl) have no such arenas and no `mallopt`: nothing to do.
+    """
+    if sys.platform != "linux":
+        return
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, _MALLOC_ARENAS)
+
+
 def collect(
     connector: Connector,
     collectors: Sequence[Collector],
@@ -152,6 +175,7 @@ def collect(
     resources: list[Resource] = []
     faults: list[Fault] = []
     workers = connector.access.workers
+    _few_malloc_arenas()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="checksheet-aws")
     details = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=DETAIL_THREADS)
     try:

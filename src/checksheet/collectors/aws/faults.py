@@ -27,6 +27,14 @@ _THROTTLED = frozenset({
 })
 _EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 _MAX_DETAIL = 240
+_UNIMPLEMENTED_CODES = frozenset({"NotImplemented", "NotImplementedException", "UnsupportedOperation"})
+_UNIMPLEMENTED_TEXT = re.compile(r"\bnot (?:been |yet )?implemented\b|\bNotImplementedError\b", re.IGNORECASE)
+
+
+def says_unimplemented(code: str, status: int, message: str) -> bool:
+    """The endpoint lacks the operation: asking again cannot help (an emulator answers HTTP 500 saying so)."""
+    return (code in _UNIMPLEMENTED_CODES or status == 501
+            or (status == 500 and bool(_UNIMPLEMENTED_TEXT.search(message))))
 
 
 def _detail(text: str) -> str:
@@ -53,8 +61,10 @@ def client_error_message(err: ClientError, action: str) -> str:
         return f"the credentials expired during the scan{said}"
     if code in _THROTTLED:
         return f"throttled by AWS after {attempts} attempts{said}"
-    if code in ("NotImplemented", "NotImplementedException", "UnsupportedOperation") or status == 501:
+    if code in _UNIMPLEMENTED_CODES or status == 501:
         return f"the endpoint does not implement {action}{said}"
+    if says_unimplemented(code, status, detail):  # an emulator's HTTP 500 that says so: not retried
+        return f"the endpoint does not implement {action} (HTTP {status}){said}"
     if status >= 500 or code.isdigit():
         hint = f"an emulator may not implement {action}"
         return f"server error HTTP {status or code} after {attempts} attempts ({hint}){said if detail else ''}"

@@ -82,7 +82,12 @@ def _bucket(ctx: Ctx, name: str) -> dict[str, Any]:
         return ctx.call("s3", operation, Bucket=name, absent=absent)
 
     block = get("get_public_access_block", ("NoSuchPublicAccessBlockConfiguration",))
-    versioning = get("get_bucket_versioning") or {}
+    answer = get("get_bucket_versioning")
+    versioning = answer or {}
+    # Object Lock requires versioning and, once on, forbids suspending it: a bucket whose versioning
+    # answer is not "Enabled" has no Object Lock configuration, so the call (one per bucket) is skipped.
+    lock = (get("get_object_lock_configuration", ("ObjectLockConfigurationNotFoundError",))
+            if answer is None or versioning.get("Status") == "Enabled" else {})
     logging = (get("get_bucket_logging") or {}).get("LoggingEnabled") or {}
     grants = (get("get_bucket_acl") or {}).get("Grants") or []
     return {
@@ -92,7 +97,7 @@ def _bucket(ctx: Ctx, name: str) -> dict[str, Any]:
         "encryption": _encryption(get("get_bucket_encryption", ("ServerSideEncryptionConfigurationNotFoundError",))),
         "versioning": versioning.get("Status"),
         "mfa_delete": versioning.get("MFADelete") == "Enabled",
-        "object_lock": _object_lock(get("get_object_lock_configuration", ("ObjectLockConfigurationNotFoundError",))),
+        "object_lock": _object_lock(lock),
         "policy": _policy(get("get_bucket_policy", ("NoSuchBucketPolicy",))),
         "logging_target": logging.get("TargetBucket"),
         "public_acl": any((g.get("Grantee") or {}).get("URI") in _PUBLIC_GRANTEES for g in grants),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -26,7 +26,8 @@ from botocore.credentials import (
 )
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
-from checksheet.collectors.aws.faults import fault_message
+from checksheet.collectors.aws.faults import fault_message, says_unimplemented
+from checksheet.collectors.aws.models import ScanLoader
 from checksheet.errors import CollectionError
 
 SESSION_NAME = "checksheet-readonly"
@@ -99,6 +100,26 @@ def unprefix_account_host(request: Any, **kwargs: Any) -> None:
         request.url = urlunsplit(parts._replace(netloc=parts.netloc[len(prefix) + 1 :]))
 
 
+def no_retry_if_unimplemented(response: Any = None, **_: Any) -> bool | None:
+    """A `needs-retry` handler: False (botocore's "do not retry") when the endpoint says it lacks the operation.
+
+    botocore's standard and adaptive modes retry every HTTP 500; an answer that says "not
+    implemented" (code NotImplemented, HTTP 501, or a 500 whose body says so, as emulators answer)
+    cannot succeed on a retry, and its back-off (up to 1 s, then 2 s) only stretches the scan.
+    Anything else, real throttling and transient 5xx included, is left to botocore (None).
+    """
+    if response is None:  # no answer at all (connection error): botocore's call
+        return None
+    http, parsed = response
+    if http.status_code < 500:
+        return None
+    error = (parsed or {}).get("Error") or {}
+    body = http.content if isinstance(http.content, bytes) else b""
+    if says_unimplemented(str(error.get("Code") or ""), http.status_code, body[:2048].decode("utf-8", "replace")):
+        return False
+    return None
+
+
 class Account:
     """Clients for one AWS account, created once per (service, region) and shared by the scan's threads.
 
@@ -133,12 +154,16 @@ class Account:
 class Connector:
     """The caller's identity, verified once, and the accounts it can reach."""
 
-    def __init__(self, access: Access) -> None:
+    def __init__(self, access: Access, actions: Iterable[str] | None = None) -> None:
+        """`actions`: the IAM actions the scan may call; service models are cut to them (None: whole models)."""
         self.access = access
         self.lock = threading.Lock()
         self.requests = _Counter()
         try:
             self._base = botocore.session.Session(profile=access.profile)
+            # One loader for every session of the scan (assumed roles too): each model is parsed once.
+            self._loader = ScanLoader(actions, self._base.get_config_variable("data_path"))
+            self._base.register_component("data_loader", self._loader)
             self.home_region = self._base.get_config_variable("region") or PARTITION_HOME["aws"]
             self._config = _client_config(self._base, access.workers)
             sts = self._base.create_client("sts", region_name=self.home_region, config=self._config)
@@ -163,13 +188,15 @@ class Connector:
             ) from err
         self.account_id = str(identity["Account"])
         self.partition = str(identity["Arn"]).split(":")[1]
-        self._loader = self._base.get_component("data_loader")
         self.caller = Account(self, self._base, self.account_id, self.partition)
 
     def new_client(self, session: botocore.session.Session, service: str, region: str) -> Any:
         client = session.create_client(service, region_name=region, config=self._config)
         events = client.meta.events
         events.register("before-send", self.requests)
+        # First on the service's own event, ahead of botocore's retry handler: its False wins.
+        service_id = client.meta.service_model.service_id.hyphenize()
+        events.register_first(f"needs-retry.{service_id}", no_retry_if_unimplemented)
         if service == "s3control":
             events.register("before-sign.s3-control", unprefix_account_host)
         for event, handler in self.access.hooks:
