@@ -214,3 +214,24 @@ def test_a_number_and_heading_inside_the_question_cell(tmp_path: Path) -> None:
     )
     assert (second.ref, second.text) == ("1.1", "WAF を導入していますか。")
     assert (third.ref, third.text) == ("", "2 要素認証を必須としていますか。")
+
+
+@pytest.mark.parametrize(
+    ("header", "columns"),
+    [
+        (("項目", "内容", "記入欄", "メモ"), (2, 3, 4)),  # 項目 holds numbers: 内容 is the question
+        (("Item", "Description", "Status", "Comment"), (2, 3, 4)),
+        (("番号", "セキュリティ要件", "対応状況", "対応内容・代替策"), (2, 3, 4)),
+        (("No", "チェック項目", "チェック", "特記事項"), (2, 3, 4)),
+        (("No", "質問", "回答（選択）", "回答（自由記述）"), (2, 3, 4)),
+        (("No", "質問", "はい/いいえ", "「いいえ」の場合の理由"), (2, 3, 4)),
+        (("No", "質問内容", "実施有無", "実施内容"), (2, 3, 4)),
+    ],
+)
+def test_header_words_customers_use(tmp_path: Path, header: tuple[str, ...], columns: tuple[int, int, int]) -> None:
+    wb = Workbook()
+    wb.active.append(["セキュリティチェックシート"])
+    wb.active.append(list(header))
+    wb.active.append([1, "監査ログを取得していますか。"])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "words.xlsx")))
+    assert (lay.question_col, lay.answer_col, lay.remarks_col) == columns

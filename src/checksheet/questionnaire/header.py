@@ -12,6 +12,7 @@ from itertools import pairwise
 
 from checksheet.questionnaire.read import Sheet
 from checksheet.questionnaire.tokens import normalise
+from checksheet.questionnaire.vocab import options_in
 
 HEADER_SCAN_ROWS = 40
 MAX_HEADER_COLS = 300
@@ -30,6 +31,12 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
         "詳細",
         "説明",
         "根拠",
+        "自由記述",
+        "記述",
+        "メモ",
+        "実施内容",
+        "対応内容",
+        "取組内容",
         "remarks",
         "remark",
         "comments",
@@ -56,6 +63,10 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
         "自己評価",
         "評価",
         "選択",
+        "記入欄",
+        "ご記入欄",
+        "チェック欄",
+        "チェック",
         "answer",
         "response",
         "yes/no",
@@ -67,6 +78,7 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     "question": (
         "質問",
         "質問事項",
+        "要件",
         "質問内容",
         "確認項目",
         "チェック項目",
@@ -139,6 +151,8 @@ def role_score(label: str, role: str) -> int:
     key = _key(label)
     if not key:
         return 0
+    if role == "answer" and len(options := options_in(label)) >= 2 and len(_key("".join(options))) >= len(key) - 2:
+        return 30  # a header that is the choices themselves: "はい/いいえ", "Yes / No / N/A"
     best = 0
     for i, word in enumerate(ROLE_WORDS[role]):
         w = _key(word)
@@ -197,11 +211,13 @@ def labels_of(sheet: Sheet, merges: Merges, row: int, depth: int) -> dict[int, s
     return labels
 
 
-def assign(labels: dict[int, str]) -> dict[str, int]:
-    """Give each role its best column; a column takes one role, the question first."""
-    roles: dict[str, int] = {}
-    taken: set[int] = set()
+def assign(labels: dict[int, str], question: int | None = None) -> dict[str, int]:
+    """Give each role its best column; a column takes one role, the question (or the one given) first."""
+    roles: dict[str, int] = {} if question is None else {"question": question}
+    taken: set[int] = set(roles.values())
     for role in ("question", "remarks", "answer", "id"):
+        if role in roles:
+            continue
         scored = [(role_score(text, role), -col, col) for col, text in labels.items() if col not in taken]
         scored = [s for s in scored if s[0] > 0]
         if role == "remarks" and "question" in roles:

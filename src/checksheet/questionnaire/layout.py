@@ -186,6 +186,24 @@ def _choices(sheet: Sheet, t: _Table, taken: set[int]) -> tuple[int, tuple[tuple
     return 0, ()
 
 
+def _by_content(sheet: Sheet, labels: dict[int, str], roles: dict[str, int], first: int) -> dict[str, int]:
+    """Roles again when another question-like column ("内容" beside "項目", "Description" beside "Item")
+    holds much longer text than the one the header words chose: questions are sentences."""
+    chosen = roles.get("question")
+    if chosen is None:
+        return roles
+
+    def length(col: int) -> float:
+        texts = [v for r in range(first, min(first + 30, sheet.n_rows + 1)) if (v := sheet.value(r, col))]
+        return sum(map(len, texts)) / len(texts) if texts else 0.0
+
+    others = [c for c, text in labels.items() if c != chosen and role_score(text, "question") >= 20]
+    best = max(others, key=length, default=None)
+    if best is not None and length(best) >= 2 * max(length(chosen), 4.0):
+        return assign(labels, question=best)
+    return roles
+
+
 def _tables(sheet: Sheet, merges: Merges, overrides: Overrides) -> list[_Table]:
     header = find_header(sheet, merges)
     if header is None and overrides.question_col is None:
@@ -209,7 +227,7 @@ def _tables(sheet: Sheet, merges: Merges, overrides: Overrides) -> list[_Table]:
     tables = []
     for a, b in ranges:
         own = {c: v for c, v in labels.items() if a <= c <= b}
-        own_roles = assign(own) if own != labels else roles
+        own_roles = _by_content(sheet, own, assign(own) if own != labels else roles, row + depth)
         qcol = overrides.question_col or own_roles.get("question")
         if qcol is None:
             continue
