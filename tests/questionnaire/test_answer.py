@@ -53,6 +53,54 @@ def test_category_of_variants() -> None:
     assert category_of("検討中") is None
 
 
+@pytest.mark.parametrize(
+    ("words", "yes", "no", "partial"),
+    [
+        # a negation that starts like the "yes" word must never be taken for it
+        (("実施していない", "一部実施している", "実施している"), "実施している", "実施していない", "一部実施している"),
+        (
+            ("1: 実施していない", "2: 一部実施", "3: 実施している"),
+            "3: 実施している",
+            "1: 実施していない",
+            "2: 一部実施",
+        ),
+        (("導入していない", "導入済み"), "導入済み", "導入していない", None),
+        (
+            ("○（実施済）", "×（未実施）", "△（一部実施）", "－（該当なし）"),
+            "○（実施済）",
+            "×（未実施）",
+            "△（一部実施）",
+        ),
+        (
+            ("Not Implemented", "Partially Implemented", "Implemented"),
+            "Implemented",
+            "Not Implemented",
+            "Partially Implemented",
+        ),
+        (("No - Not Implemented", "Yes - Fully Implemented"), "Yes - Fully Implemented", "No - Not Implemented", None),
+        (("a) No", "b) Yes", "c) Not applicable"), "b) Yes", "a) No", None),
+        (("検討中", "未対応", "対応済"), "対応済", "未対応", None),
+    ],
+)
+def test_choices_worded_as_sentences(words: tuple[str, ...], yes: str, no: str, partial: str | None) -> None:
+    assert (word_for(Category.YES, words), word_for(Category.NO, words)) == (yes, no)
+    assert word_for(Category.PARTIAL, words) == partial
+
+
+@pytest.mark.parametrize(
+    ("word", "category"),
+    [
+        ("該当しない", Category.NA),
+        ("適用外", Category.NA),
+        ("Planned", None),
+        ("予定あり", None),
+        ("ない", Category.NO),
+    ],
+)
+def test_choices_that_are_not_a_yes(word: str, category: Category | None) -> None:
+    assert category_of(word) is category
+
+
 def _question(options: tuple[str, ...] = VOCABULARIES["hai"], text: str = "監査ログを取得していますか。") -> Question:
     return Question("S", 10, "1-1", text, "", options)
 

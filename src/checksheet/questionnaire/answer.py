@@ -116,13 +116,53 @@ def _key(word: str) -> str:
     return re.sub(r"\s+", "", normalise(word).lower())
 
 
-def category_of(word: str) -> Category | None:
-    key = _key(word)
+#: "1: はい", "A．対応済", "(2) いいえ", "①": numbering in front of a choice.
+_ENUMERATOR = re.compile(r"^(?:[0-9]{1,2}|[a-e]|[①-⑩])(?:[.:：)）、]|$)|^[(（][0-9a-e]{1,2}[)）]")
+_PAREN = re.compile(r"^(?P<head>[^(（]*)[(（](?P<inner>[^)）]*)[)）]$")
+#: Choices worded as sentences, tried in this order: 該当しない is n/a before it is a negation.
+_PATTERNS: tuple[tuple[Category, re.Pattern[str]], ...] = (
+    (Category.NA, re.compile(r"該当(?:し)?ない|該当なし|対象外|適用外|非対象|不要|^n\.?a\.?$|not\s*applicable")),
+    (Category.PARTIAL, re.compile(r"一部|部分的|対応中|導入中|移行中|partial|in\s*progress")),
+    (
+        Category.NO,
+        re.compile(r"(?:て|で|し)(?:い)?ない|ません|未|無し?$|なし|^ない$|不可|^no\b|\bnot\b|^non\b|^false$"),
+    ),
+    (
+        Category.YES,
+        re.compile(
+            r"(?:て|で)いる|ています|済|実施|導入|対応|あり|^ある$|有り?$|^可$|^yes\b|^true$|implemented|compliant"
+        ),
+    ),
+)
+_UNDECIDED = re.compile(r"検討中|予定|計画中|準備中|planned|plan\b|future")
+
+
+def _exact(key: str) -> Category | None:
     for category, words in WORDS.items():
         if key in {_key(w) for w in words}:
             return category
-    for category in (Category.PARTIAL, Category.NA, Category.NO, Category.YES):
-        if any(len(_key(w)) > 1 and key.startswith(_key(w)) for w in WORDS[category]):
+    return None
+
+
+def category_of(word: str) -> Category | None:
+    """The meaning of a choice: はい, ○, 対応済, "3: 実施していない" (a negation), "○（実施済）", "Yes - Fully
+    Implemented"; None for what commits to nothing (検討中, Planned) and for sentences."""
+    key = _key(word)
+    if (found := _exact(key)) is not None:
+        return found
+    if len(key) > 30:
+        return None  # a sentence is not a choice
+    spaced = normalise(word).lower()
+    spaced = _ENUMERATOR.sub("", spaced, count=1).strip() or spaced
+    if (found := _exact(_key(spaced))) is not None:
+        return found
+    if (m := _PAREN.match(spaced)) and m["head"].strip():
+        head, inner = category_of(m["head"]), category_of(m["inner"])
+        return head if inner is None or inner is head else None
+    if _UNDECIDED.search(spaced):
+        return None
+    for category, pattern in _PATTERNS:
+        if pattern.search(spaced):
             return category
     return None
 
