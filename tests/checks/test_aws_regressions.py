@@ -264,3 +264,23 @@ def test_japanese_messages_are_japanese_and_spaced(check_id: str, resource: Reso
     finding = only(check_id, inventory(resource))
     assert ja in finding.message.ja
     assert "instance)" not in finding.message.ja and "cluster)" not in finding.message.ja
+
+
+# --- customer keys whose material AWS cannot rotate (imported, CloudHSM) failed kms_cmk_rotation_enabled ----
+
+@pytest.mark.parametrize(
+    ("origin", "rotation", "expected"),
+    [
+        ("EXTERNAL", None, None),  # imported key material: rotated by hand, never automatically
+        ("AWS_CLOUDHSM", None, None),
+        ("EXTERNAL_KEY_STORE", None, None),
+        ("AWS_KMS", False, FAIL),
+        ("AWS_KMS", True, PASS),
+        (None, False, FAIL),
+    ],
+)
+def test_keys_aws_cannot_rotate_are_not_judged(origin: str | None, rotation: bool | None,
+                                               expected: Status | None) -> None:
+    key = res("aws.kms.key", "k-1", arn="arn:aws:kms:us-east-1:1:key/k-1", manager="CUSTOMER", state="Enabled",
+              spec="SYMMETRIC_DEFAULT", origin=origin, rotation_enabled=rotation)
+    assert verdicts("kms_cmk_rotation_enabled", inventory(key)) == ({} if expected is None else {"k-1": expected})

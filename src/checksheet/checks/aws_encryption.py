@@ -117,6 +117,9 @@ def _kms_rotation(inv: Inventory) -> Iterator[Outcome]:
             continue
         if a.get("spec") not in (None, "SYMMETRIC_DEFAULT"):
             continue
+        # Imported (EXTERNAL), CloudHSM and external key store material cannot rotate automatically.
+        if a.get("origin") not in (None, "AWS_KMS"):
+            continue
         ok = bool(a.get("rotation_enabled"))
         yield Outcome.of(key, ok, Text(
             ja=f"KMS キー {key.id} の自動ローテーションは有効です。",
