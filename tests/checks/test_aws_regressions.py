@@ -284,3 +284,39 @@ def test_keys_aws_cannot_rotate_are_not_judged(origin: str | None, rotation: boo
     key = res("aws.kms.key", "k-1", arn="arn:aws:kms:us-east-1:1:key/k-1", manager="CUSTOMER", state="Enabled",
               spec="SYMMETRIC_DEFAULT", origin=origin, rotation_enabled=rotation)
     assert verdicts("kms_cmk_rotation_enabled", inventory(key)) == ({} if expected is None else {"k-1": expected})
+
+
+# --- a trail's log group in a region the scan did not cover failed the CIS alarm checks ----------------------
+
+ROOT_PATTERN = ('{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
+                '&& $.eventType != "AwsServiceEvent" }')
+
+
+def alarm_trail(group_region: str) -> Resource:
+    group = f"arn:aws:logs:{group_region}:{ACCOUNT}:log-group:ct:*"
+    return res("aws.cloudtrail.trail", f"arn:aws:cloudtrail:{group_region}:{ACCOUNT}:trail/t", name="t",
+               multi_region=True, logging=True, cloudwatch_log_group_arn=group)
+
+
+def alarm_pieces(region: str) -> tuple[Resource, Resource]:
+    return (res("aws.logs.metric_filter", "ct:root", region=region, log_group="ct", name="root",
+                pattern=ROOT_PATTERN, metrics=[{"namespace": "CIS", "name": "Root"}]),
+            res("aws.cloudwatch.alarm", "root", region=region, namespace="CIS", metric_name="Root",
+                actions=["arn:sns"], enabled=True))
+
+
+@pytest.mark.parametrize(
+    ("group_region", "pieces_in", "scanned", "expected", "words"),
+    [
+        ("eu-west-1", "eu-west-1", ("us-east-1",), MANUAL, "did not cover"),  # filters exist, unseen
+        ("eu-west-1", None, ("us-east-1",), MANUAL, "ct (eu-west-1)"),
+        ("eu-west-1", "eu-west-1", ("us-east-1", "eu-west-1"), PASS, "notifies"),
+        ("eu-west-1", None, ("us-east-1", "eu-west-1"), FAIL, "No metric filter"),
+    ],
+)
+def test_alarm_checks_do_not_fail_on_an_unscanned_log_group_region(
+    group_region: str, pieces_in: str | None, scanned: tuple[str, ...], expected: Status, words: str
+) -> None:
+    pieces = alarm_pieces(pieces_in) if pieces_in else ()
+    finding = only("cloudwatch_alarm_root_usage", inventory(alarm_trail(group_region), *pieces, regions=scanned))
+    assert finding.status is expected and words in finding.message.en

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from checksheet.checks.aws_filter_pattern import Intent, covers
-from checksheet.checks.aws_scope import PROVIDER, accounts, complete, in_account, in_region
+from checksheet.checks.aws_scope import PROVIDER, accounts, complete, in_account, in_region, listing, regions
 from checksheet.checks.base import Check, Evaluate, Outcome, account_subject, registry
 from checksheet.inventory import Inventory
-from checksheet.model import Resource, Severity, Text
+from checksheet.model import Resource, Severity, Status, Text
 
 CHECKS: list[Check] = []
 check = registry(CHECKS)
@@ -77,8 +77,10 @@ def _verdict(inv: Inventory, account: str, intent: Intent, what: Text) -> Outcom
             f"no metric filter and alarm for {what.en}.",
         ))
     groups = ", ".join(sorted({t.group for t in targets}))
+    scanned = {r.id for r in regions(inv) if r.account == account}
+    unseen = sorted({f"{t.group} ({t.region})" for t in targets if t.region not in scanned})
     silent: list[str] = []
-    for target in targets:
+    for target in (t for t in targets if t.region in scanned):
         filters = [
             f
             for f in in_region(inv, "aws.logs.metric_filter", account, target.region)
@@ -96,6 +98,13 @@ def _verdict(inv: Inventory, account: str, intent: Intent, what: Text) -> Outcom
                     f"'{alarm.id}' notifies on it.",
                 ))
             silent.append(f"{name} → {alarm.id}" if alarm is not None else name)
+    if unseen:  # its filters and alarms live in a region this scan did not read: neither pass nor fail
+        return Outcome(subject, Status.MANUAL, Text(
+            ja=f"CloudTrail のロググループ {listing(unseen)} のリージョンはスキャン対象外のため、{what.ja}を"
+            "検知するメトリクスフィルターとアラームを確認できません。そのリージョンを含めてスキャンしてください。",
+            en=f"The CloudTrail log group {listing(unseen)} is in a region this scan did not cover, so the metric "
+            f"filter and alarm for {what.en} cannot be checked; include that region in the scan.",
+        ))
     if silent:
         return Outcome.of(subject, False, Text(
             ja=f"{what.ja}を検知するメトリクスフィルター ({', '.join(silent)}) はありますが、"
