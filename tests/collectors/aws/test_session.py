@@ -8,10 +8,11 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.utils import parse_timestamp
 
 from checksheet.collectors.aws.faults import fault_message
 from checksheet.collectors.aws.registry import iam_action
-from checksheet.collectors.aws.session import _client_config, unprefix_account_host
+from checksheet.collectors.aws.session import _client_config, parse_time, unprefix_account_host
 
 
 def error(code: str, message: str = "", status: int = 400, retries: int = 0) -> ClientError:
@@ -81,3 +82,14 @@ def test_client_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.max_pool_connections == 48 and config.connect_timeout == 5
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "7")
     assert _client_config(botocore.session.Session(), workers=4).retries["total_max_attempts"] == 7
+
+
+@pytest.mark.parametrize("value", [
+    "2026-11-28T22:35:55.000Z", "2026-11-28T22:35:55Z", "2026-11-28T22:35:55.144944+00:00",
+    "2026-11-28T22:35:55+09:00", "2026-11-28T22:35:55", "2026-11-28T22:35:55.123456789Z",
+    "Sat, 28 Nov 2026 22:35:55 GMT", 1795905355, 1795905355.25, "1795905355",
+])
+def test_response_times_parse_as_botocore_parses_them(value: Any) -> None:
+    ours, theirs = parse_time(value), parse_timestamp(value)
+    assert ours == theirs and (ours.tzinfo is None) == (theirs.tzinfo is None)
+    assert ours.utcoffset() == theirs.utcoffset()
