@@ -123,3 +123,37 @@ def test_answer_without_a_project_is_exit_2(project: Settings, capsys: pytest.Ca
 def test_answer_alone_prints_help(project: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     result = invoke(capsys, "answer")
     assert "import-reviewed" in result.out + result.err
+
+
+def test_cells_that_already_held_text_are_counted(initialised: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+
+    src = japanese_book(initialised.home / "sheet.xlsx")
+    wb = load_workbook(src)
+    wb["チェックシート"]["C8"] = "はい（弊社記入済み）"  # a person answered the first question before us
+    wb.save(src)
+    result = invoke(capsys, "answer", str(src), "--format", "json")
+    assert result.code == 0, result.err
+    assert "1件のセルは既に記入があったため変更していません" in "".join(result.err.split())  # the console wraps
+    assert (
+        load_workbook(initialised.home / "sheet.answered.xlsx")["チェックシート"]["C8"].value == "はい（弊社記入済み）"
+    )
+
+
+def test_tables_side_by_side_in_inspect(project: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.questionnaire.test_layout_variants import _side_by_side, _tick
+
+    doc = json.loads(
+        invoke(capsys, "answer", "--inspect", str(_side_by_side(project.home / "s.xlsx")), "--format", "json").out
+    )
+    assert [(s["question_col"], s["answer_col"], s["questions"]) for s in doc["question_sheets"]] == [
+        ("B", "C", 2),
+        ("G", "H", 3),
+    ]
+    doc = json.loads(invoke(capsys, "answer", "--inspect", str(_tick(project.home / "t.xlsx")), "--format", "json").out)
+    (sheet,) = doc["question_sheets"]
+    assert (
+        sheet["choice_cols"] == [{"col": "D", "word": "はい"}, {"col": "E", "word": "いいえ"}] and sheet["mark"] == "○"
+    )
+    table = invoke(capsys, "answer", "--inspect", str(project.home / "t.xlsx"))
+    assert "D=はい E=いいえ (○)" in table.out

@@ -235,3 +235,79 @@ def test_header_words_customers_use(tmp_path: Path, header: tuple[str, ...], col
     wb.active.append([1, "監査ログを取得していますか。"])
     (lay,) = detect_book(read_book(_save(wb, tmp_path / "words.xlsx")))
     assert (lay.question_col, lay.answer_col, lay.remarks_col) == columns
+
+
+def test_the_header_below_a_long_preamble(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    for i in range(1, 51):
+        ws.append([f"{i}. 記入上の注意：各項目について現在の対応状況をご記入ください。"])
+    ws.append(["No", "確認項目", "回答", "備考"])
+    ws.append([1, "WAF を導入していますか。"])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "long.xlsx")))
+    assert (lay.header_row, lay.questions[0].row) == (51, 52)
+
+
+def _prompted(path: Path) -> Path:
+    """A template whose answer cells hold the dropdown's prompt; one answer a person already chose."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "質問票"
+    ws.append(["No.", "質問", "回答", "補足"])
+    dv = DataValidation(type="list", formula1='"選択してください,はい,いいえ"')
+    ws.add_data_validation(dv)
+    ws.append([1, "WAF を導入していますか。", "選択してください", "（ここに記入）"])
+    ws.append([2, "監査ログを取得していますか。", "いいえ", "（ここに記入）"])
+    for row in (2, 3):
+        dv.add(f"C{row}")
+    return _save(wb, path)
+
+
+def test_a_templates_prompt_is_replaced_and_never_a_choice(tmp_path: Path, sqlite_store: Store) -> None:
+    src = _prompted(tmp_path / "prompt.xlsx")
+    (lay,) = detect_book(read_book(src))
+    assert lay.vocabulary == ("はい", "いいえ")
+    result = service.answer_sheet(sqlite_store, MET, service.Request(path=src))
+    ws = load_workbook(result.written.path)["質問票"]
+    assert ws["C2"].value == "はい" and "WAF" in ws["D2"].value  # the prompts gave way to the answer
+    assert ws["C3"].value == "いいえ"  # a person's choice is never replaced
+    assert [c for _, c, _ in [(s, r, c) for s, r, c in result.written.kept]] == [3]
+
+
+def test_a_translation_beside_the_question_does_not_take_its_place(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["No", "質問", "Question", "回答 / Answer", "備考 / Remarks"])
+    dv = DataValidation(type="list", formula1='"はい / Yes,いいえ / No,該当なし / N/A"')
+    ws.add_data_validation(dv)
+    ws.append([1, "WAFを導入していますか。", "Is a web application firewall deployed in front of public applications?"])
+    dv.add("D2")
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "bi.xlsx")))
+    assert (lay.question_col, lay.answer_col, lay.remarks_col) == (2, 4, 5)
+    from checksheet.questionnaire.answer import Category, word_for
+
+    assert word_for(Category.YES, lay.vocabulary) == "はい / Yes"
+    assert word_for(Category.NO, lay.vocabulary) == "いいえ / No"
+
+
+def test_dropdown_lists_on_a_sheet_with_spaces_and_sheet_scoped_names(tmp_path: Path) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Questionnaire"
+    lists = wb.create_sheet("Drop Down Lists")
+    for i, word in enumerate(("Yes", "No", "N/A"), start=2):
+        lists.cell(i, 1, word)
+    ws.append(["Ref", "Question", "Response"])
+    ws.append(["Q1", "Is a WAF deployed?"])
+    ws.append(["Q2", "Are audit logs kept?"])
+    ws.append(["Q3", "Is data encrypted at rest?"])
+    ws.defined_names["Choices"] = DefinedName("Choices", attr_text="'Drop Down Lists'!$A$2:$A$4")
+    for formula, cell in (("='Drop Down Lists'!$A$2:$A$4", "C2"), ("=Choices", "C3"), ("='Gone'!$A$1:$A$3", "C4")):
+        dv = DataValidation(type="list", formula1=formula)
+        ws.add_data_validation(dv)
+        dv.add(cell)
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "lists.xlsx")))
+    assert [q.options for q in lay.questions[:2]] == [("Yes", "No", "N/A")] * 2
+    assert lay.questions[2].options == ()  # a list on a missing sheet is unknown, never the sheet's own cells

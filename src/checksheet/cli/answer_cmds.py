@@ -211,6 +211,15 @@ def sheet(
         r=review,
         out=result.written.path,
     )
+    if kept := len(result.written.kept):
+        say(
+            Text(
+                ja="{k} 件のセルは既に記入があったため変更していません（確認シートに回答案があります）。",
+                en="{k} cells already held text and were left unchanged (the review sheet has the proposed answers).",
+            ),
+            out_lang,
+            k=kept,
+        )
 
 
 def _print_table(result: Result, lang: Lang) -> None:

@@ -156,6 +156,10 @@ def category_of(word: str) -> Category | None:
     spaced = _ENUMERATOR.sub("", spaced, count=1).strip() or spaced
     if (found := _exact(_key(spaced))) is not None:
         return found
+    parts = re.split(r"\s*[/／]\s*", re.sub(r"(?<![a-z])n/a(?![a-z])", "n.a.", spaced))
+    if len(parts) > 1:  # "はい / Yes", "該当なし／N/A": the same choice in two languages
+        found_parts = {c for p in parts if p and (c := category_of(p)) is not None}
+        return found_parts.pop() if len(found_parts) == 1 else None
     if (m := _PAREN.match(spaced)) and m["head"].strip():
         head, inner = category_of(m["head"]), category_of(m["inner"])
         return head if inner is None or inner is head else None

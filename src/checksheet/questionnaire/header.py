@@ -14,7 +14,7 @@ from checksheet.questionnaire.read import Sheet
 from checksheet.questionnaire.tokens import normalise
 from checksheet.questionnaire.vocab import options_in
 
-HEADER_SCAN_ROWS = 40
+HEADER_SCAN_ROWS = 100  # instructions above the table can be long
 MAX_HEADER_COLS = 300
 
 #: Header words per role; the first words are the most specific.

@@ -23,7 +23,7 @@ from checksheet.questionnaire.header import (
 )
 from checksheet.questionnaire.read import Book, Sheet
 from checksheet.questionnaire.tokens import normalise
-from checksheet.questionnaire.vocab import is_option, options_in, options_in_lines
+from checksheet.questionnaire.vocab import is_option, is_placeholder, options_in, options_in_lines
 
 INSTRUCTION_SHEET = re.compile(
     r"記入方法|記入要領|記入上の注意|注意事項|説明|使い方|はじめに|表紙|改訂履歴|目次|要領|手引|ご案内|お願い|留意事項|凡例|"
@@ -193,10 +193,12 @@ def _by_content(sheet: Sheet, labels: dict[int, str], roles: dict[str, int], fir
     if chosen is None:
         return roles
 
-    def length(col: int) -> float:
+    def length(col: int) -> float:  # in half-width columns: 質問 and its English translation weigh alike
         texts = [v for r in range(first, min(first + 30, sheet.n_rows + 1)) if (v := sheet.value(r, col))]
-        return sum(map(len, texts)) / len(texts) if texts else 0.0
+        return sum(sum(1 if c.isascii() else 2 for c in t) for t in texts) / len(texts) if texts else 0.0
 
+    if length(chosen) >= 12:
+        return roles  # the chosen column holds text, not numbers or short labels
     others = [c for c, text in labels.items() if c != chosen and role_score(text, "question") >= 20]
     best = max(others, key=length, default=None)
     if best is not None and length(best) >= 2 * max(length(chosen), 4.0):
@@ -317,7 +319,8 @@ def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) ->
             [*(current_section[c] for c in t.section_cols if c in current_section), row_section, heading]
         )
         id_text = id_text or number
-        options = (sheet.options_at(r, t.acol) if t.acol else ()) or default_vocab
+        dropdown = sheet.options_at(r, t.acol) if t.acol else ()
+        options = tuple(o for o in dropdown if not is_placeholder(o)) or default_vocab
         questions.append(Question(sheet.name, r, id_text, text, context.strip(), options, t.qcol))
     if t.id_col and len(questions) >= 5 and sum(1 for q in questions if q.ref) >= 0.8 * len(questions):
         while questions and not questions[-1].ref:  # closing lines under a numbered table

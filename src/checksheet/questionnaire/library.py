@@ -21,6 +21,7 @@ from checksheet.questionnaire.layout import Question, SheetLayout, detect_book
 from checksheet.questionnaire.match import LibraryQuestion
 from checksheet.questionnaire.read import Book, Sheet, read_book
 from checksheet.questionnaire.tokens import detect_lang, normalise
+from checksheet.questionnaire.vocab import is_placeholder
 from checksheet.questionnaire.write import REVIEW_HEADER, REVIEW_SHEET
 from checksheet.store import Store
 from checksheet.store.answers import LibraryEntry, library, save_reviewed
@@ -104,7 +105,8 @@ def _reviewed_cells(sheet: Sheet, lay: SheetLayout, row: int) -> tuple[str, str]
         answer = next((word for col, word in lay.choice_cols if sheet.value(row, col)), "")
     else:
         answer = sheet.value(row, lay.answer_col) if lay.answer_col else ""
-    return answer, sheet.value(row, lay.remarks_col) if lay.remarks_col else ""
+    remark = sheet.value(row, lay.remarks_col) if lay.remarks_col else ""
+    return ("" if is_placeholder(answer) else answer), ("" if is_placeholder(remark) else remark)
 
 
 def import_reviewed(store: Store, path: Path, reviewer: str, controls: Sequence[str]) -> ImportResult:

@@ -165,7 +165,8 @@ def _calamine_sheets(path: Path, limits: Limits) -> list[Sheet]:
 
 
 _REF = re.compile(
-    r"^=?(?:'?(?P<sheet>[^'!]+)'?!)?\$?(?P<c0>[A-Z]{1,3})\$?(?P<r0>\d+)(?::\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+))?$"
+    r"^=?(?:(?:'(?P<quoted>(?:[^']|'')+)'|(?P<sheet>[^'!\s]+))!)?"
+    r"\$?(?P<c0>[A-Z]{1,3})\$?(?P<r0>\d+)(?::\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+))?$"
 )
 
 
@@ -181,11 +182,15 @@ def _list_options(formula: str, own: Sheet, by_name: dict[str, Sheet], names: di
     formula = formula.strip()
     if formula.startswith('"') and formula.endswith('"'):
         return tuple(o.strip() for o in formula[1:-1].split(",") if o.strip())
-    formula = names.get(formula.lstrip("="), formula)
-    match = _REF.match(formula.replace(" ", ""))
+    formula = names.get(formula.lstrip("="), formula).strip()
+    match = _REF.match(formula)
     if not match:
         return ()
-    sheet = by_name.get(match["sheet"] or "", own) if match["sheet"] else own
+    name = match["quoted"].replace("''", "'") if match["quoted"] else match["sheet"]
+    sheets = {k.lower(): v for k, v in by_name.items()}  # Excel's sheet names ignore case
+    if name and name.lower() not in sheets:
+        return ()  # a list on a sheet we cannot see is no list; never the answer sheet's own cells
+    sheet = sheets[name.lower()] if name else own
     r0, c0 = int(match["r0"]), _col_index(match["c0"])
     r1, c1 = int(match["r1"] or r0), _col_index(match["c1"] or match["c0"])
     r1 = min(r1, r0 + 50)  # a list of choices is short; a whole column reference is not read in full
@@ -203,13 +208,14 @@ def _with_validations(path: Path, kind: Kind, sheets: list[Sheet], limits: Limit
             ja=f"{path.name}: ブックとして読み込めません（{type(err).__name__}: {err}）",
         ) from err
     by_name = {s.name: s for s in sheets}
-    names = {n: dn.attr_text for n, dn in wb.defined_names.items()}
+    book_names = {n: dn.attr_text for n, dn in wb.defined_names.items()}
     out = []
     for s in sheets:
         if s.name not in wb.sheetnames:
             out.append(s)
             continue
         ws = wb[s.name]
+        names = {**book_names, **{n: dn.attr_text for n, dn in ws.defined_names.items()}}  # a sheet's own names win
         validations = []
         for dv in ws.data_validations.dataValidation[: limits.max_validations]:
             if dv.type != "list" or not dv.formula1:

@@ -78,3 +78,20 @@ def options_in_lines(text: str) -> tuple[str, ...]:
 def is_option(text: str) -> bool:
     key = normalise(text).lower()
     return bool(key) and any(key == normalise(o).lower() for o in KNOWN_OPTIONS)
+
+
+#: What a template leaves in a cell to be replaced: 「選択してください」, ▼, "-- Select --", "(ここに記入)".
+#: Only prompts as a whole: "はい（記入済み）" or "別紙に記入" are a person's answers.
+_PROMPT = re.compile(
+    r"^[\s(（【\[<＜▼▽↓\-―ー*※]*"
+    r"(?:(?:ここに|こちらに|右の|リストから|プルダウンから|一覧から)?(?:選択|記入|入力|回答)(?:して)?(?:ください|下さい|願います)?"
+    r"|未選択|未記入|未入力|(?:please\s+)?(?:select|choose|enter|pick)(?:\s+(?:one|an?\s+option|a\s+value|(?:text\s+)?here|text))?)"
+    r"[\s)）】\]>＞▼▽↓\-―ー.。…]*$|^[\s▼▽↓]+$",
+    re.I,
+)
+
+
+def is_placeholder(text: str) -> bool:
+    """A prompt in an empty answer or remarks cell, not an answer: it may be replaced."""
+    key = normalise(text)
+    return bool(key) and len(key) <= 24 and bool(_PROMPT.match(key))

@@ -1,6 +1,7 @@
 """Write the answers into a copy of the workbook, layout kept, plus a review sheet; atomically.
 
-Only the answer and remarks cells of answered rows change (and only when they were empty);
+Only the answer and remarks cells of answered rows change (and only when they were empty or held
+a template's prompt such as 「選択してください」);
 styles, merged cells, widths, dropdowns, comments and other sheets are left as openpyxl
 loaded them. .xls, .ods and .csv are written back as .xlsx with their values and merges.
 Text that a spreadsheet would run as a formula is neutralised (see `safe_text`).
@@ -21,6 +22,7 @@ from checksheet.model import Lang, Text
 from checksheet.questionnaire.answer import Answer
 from checksheet.questionnaire.layout import SheetLayout
 from checksheet.questionnaire.read import Book, sha256_of
+from checksheet.questionnaire.vocab import is_placeholder
 
 #: Characters that make Excel, LibreOffice or a CSV import treat a cell as a formula (OWASP CSV injection).
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -145,8 +147,8 @@ def _put(
 ) -> tuple[int, int] | None:
     r, c = _anchor(merges, row, col)
     cell = ws.cell(r, c)
-    if cell.value not in (None, ""):
-        return None
+    if cell.value not in (None, "") and not (isinstance(cell.value, str) and is_placeholder(cell.value)):
+        return None  # a person's text is never replaced; a template's 「選択してください」 is
     cell.value = safe_text(value, allowed)
     cell.data_type = "s"
     return r, c
