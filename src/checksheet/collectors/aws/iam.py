@@ -63,12 +63,17 @@ def _second(value: Any) -> str | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def credential_report(ctx: Ctx) -> dict[str, dict[str, str]] | None:
-    """The credential report by user name (root as "<root_account>"), generated when needed."""
+def credential_report(ctx: Ctx, started: dict[str, Any] | None = None) -> dict[str, dict[str, str]] | None:
+    """The credential report by user name (root as "<root_account>"), generated when needed.
+
+    `started`: the answer of a GenerateCredentialReport sent earlier, so that AWS made the report
+    while the caller did other work; when it was not complete then, ask again without waiting.
+    """
     deadline = time.monotonic() + _REPORT_WAIT_SECONDS
     delay = 0.1  # a report often completes within a second of its first request; then back off up to 4 s
+    state = started
     while True:
-        state = ctx.call("iam", "generate_credential_report")
+        state = state or ctx.call("iam", "generate_credential_report")
         if state is None:
             return None
         if state.get("State") == "COMPLETE":
@@ -77,8 +82,10 @@ def credential_report(ctx: Ctx) -> dict[str, dict[str, str]] | None:
             ctx.fail("iam", "iam:GenerateCredentialReport",
                      f"the credential report was not ready after {_REPORT_WAIT_SECONDS:.0f} s")
             return None
-        time.sleep(delay)
-        delay = min(delay * 2, 4.0)
+        if state is not started:
+            time.sleep(delay)
+            delay = min(delay * 2, 4.0)
+        state = None
     answer = ctx.call("iam", "get_credential_report")
     if answer is None:
         return None
@@ -156,8 +163,10 @@ def _root(ctx: Ctx, row: Mapping[str, str] | None) -> Resource | None:
     },
 )
 def users(ctx: Ctx) -> Iterator[Resource]:
-    report = credential_report(ctx)
+    # Ask for the report first: AWS makes it while the authorization details are read.
+    started = ctx.call("iam", "generate_credential_report")
     pages = ctx.raw_pages("iam", "get_account_authorization_details", Filter=["User", "Group"])
+    report = credential_report(ctx, started) if started is not None else None
     groups = {g["GroupName"]: g for p in pages for g in p.get("GroupDetailList") or []}
     listed = [u for p in pages for u in p.get("UserDetailList") or []]
     rows = [report.get(u["UserName"]) if report is not None else None for u in listed]
