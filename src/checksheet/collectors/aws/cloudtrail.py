@@ -54,7 +54,12 @@ def trails(ctx: Ctx) -> Iterator[Resource]:
             continue
         arn = t["TrailARN"]
         status = ctx.call("cloudtrail", "get_trail_status", Name=arn) or {}
-        management = _management(ctx.call("cloudtrail", "get_event_selectors", TrailName=arn))
+        selectors = ctx.call("cloudtrail", "get_event_selectors", TrailName=arn)
+        management = _management(selectors)
+        # No selector at all is a trail never given any: AWS logs all management events for it,
+        # but an endpoint that answers with none cannot show it, so it is left unknown (None).
+        unknown = bool(selectors is not None and not selectors.get("EventSelectors")
+                       and not selectors.get("AdvancedEventSelectors"))
         yield ctx.resource(TRAIL, arn, {
             "name": t.get("Name"),
             "home_region": t.get("HomeRegion"),
@@ -66,6 +71,6 @@ def trails(ctx: Ctx) -> Iterator[Resource]:
             "kms_key_id": t.get("KmsKeyId"),
             "cloudwatch_log_group_arn": t.get("CloudWatchLogsLogGroupArn"),
             "latest_delivery_time": iso(status.get("LatestDeliveryTime")),
-            "management_events": management is not None,
+            "management_events": None if unknown else management is not None,
             "management_read_write": management,
         }, region=t.get("HomeRegion") or ctx.region)

@@ -92,6 +92,8 @@ def volumes(ctx: Ctx) -> Iterator[Resource]:
 def snapshots(ctx: Ctx) -> Iterator[Resource]:
     # Only the account's own: public and shared snapshots of others are not its data.
     for s in ctx.pages("ec2", "describe_snapshots", "Snapshots", OwnerIds=["self"]):
+        if s.get("OwnerId") not in (None, ctx.account):
+            continue  # some endpoints (emulators) ignore OwnerIds and return public AMI snapshots
         yield ctx.resource(SNAPSHOT, s["SnapshotId"], {
             "encrypted": bool(s.get("Encrypted")),
             "volume_id": s.get("VolumeId"),
