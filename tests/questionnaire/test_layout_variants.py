@@ -311,3 +311,33 @@ def test_dropdown_lists_on_a_sheet_with_spaces_and_sheet_scoped_names(tmp_path: 
     (lay,) = detect_book(read_book(_save(wb, tmp_path / "lists.xlsx")))
     assert [q.options for q in lay.questions[:2]] == [("Yes", "No", "N/A")] * 2
     assert lay.questions[2].options == ()  # a list on a missing sheet is unknown, never the sheet's own cells
+
+
+def test_numbered_headings_and_sub_items(tmp_path: Path) -> None:
+    """ "1 | 組織的対策" heads 1.1 and 1.2; "(1) WAF の導入" rows under a question are answered one by one."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["No", "確認項目", "回答", "備考"])
+    ws.append(["1", "組織的セキュリティ"])
+    ws.append(["1.1", "基本方針を定めていますか。"])
+    ws.append(["2", "技術的セキュリティ"])
+    ws.append(["2.1", "以下の対策を実施していますか。"])
+    ws.append([None, "(1) WAF の導入"])
+    ws.append([None, "① IDS の導入"])
+    ws.append(["2.2", "ログを取得していますか。"])
+    ws.append(["3", "DMZ を設置していますか。"])  # a number nothing extends is a question
+    ws.append([])
+    ws.append([None, "・ご不明点は担当者までお問い合わせください。"])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "tree.xlsx")))
+    assert [(q.row, q.ref) for q in lay.questions] == [
+        (3, "1.1"),
+        (5, "2.1"),
+        (6, "(1)"),
+        (7, "①"),
+        (8, "2.2"),
+        (9, "3"),
+    ]
+    assert lay.section_rows[:2] == (2, 4)
+    assert lay.questions[0].section == "組織的セキュリティ"
+    assert lay.questions[2].text == "WAF の導入" and "以下の対策を実施していますか。" in lay.questions[2].section
+    assert lay.questions[4].section == "技術的セキュリティ"

@@ -116,6 +116,10 @@ _MARKS = "○◯〇✓✔レ"
 _LEAD_NUMBER = re.compile(
     r"^(?:Q\.?\s*)?(\d+(?:[-－]\d+)+[.．]?|\d+(?:[.．]\d+)*[.．)）]|\d+(?:[.．]\d+)+|[(（]\d+[)）]|[①-⑳])(?:\s+|$)"
 )
+#: A sub-item under a question: "(1) WAF の導入", "① IDS", "・暗号化", "a) MFA"; each is answered on its row.
+_SUB_ITEM = re.compile(
+    r"^(?:[(（](?:[0-9０-９]{1,2}|[a-zA-Zア-ン]|[一二三四五六七八九十])[)）]|[①-⑳]|[・･●■◆]|[a-zア-ン][.．)）])"
+)
 _LEAD_HEADING = re.compile(r"^【([^】]{1,40})】\s*")
 
 
@@ -162,6 +166,18 @@ def _is_section_row(sheet: Sheet, merges: Merges, t: _Table, row: int, text: str
     h0, h1 = span_of(merges, t.row, t.qcol)
     merged_across = c1 - c0 > h1 - h0  # question cells merged like their header (B:C) are not headings
     return len(filled) == 1 or merged_across or bool(id_text and _HEADING_ID.fullmatch(id_text))
+
+
+def _is_parent_id(sheet: Sheet, t: _Table, row: int, text: str, id_text: str) -> bool:
+    """ "1 | 組織的対策" above "1.1 | ...": a number the next numbered rows extend heads a section."""
+    if not id_text or not t.id_col or QUESTION_END.search(text.rstrip("。. ")) or QUESTION_START.match(text):
+        return False
+    if t.acol is not None and (sheet.value(row, t.acol) or sheet.options_at(row, t.acol)):
+        return False
+    for r in range(row + 1, min(row + 6, sheet.n_rows + 1)):
+        if child := normalise(sheet.value(r, t.id_col)):
+            return len(child) > len(id_text) + 1 and child.startswith(id_text) and child[len(id_text)] in ".-－．_"
+    return False
 
 
 def _choices(sheet: Sheet, t: _Table, taken: set[int]) -> tuple[int, tuple[tuple[int, str], ...]]:
@@ -277,7 +293,8 @@ def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) ->
     examples: list[int] = []
     notes_rows: list[int] = []
     current_section: dict[int, str] = {}
-    row_section = ""
+    row_section = parent = ""
+    subs: set[int] = set()
     if t.choice_cols:
         default_vocab = tuple(w for _, w in t.choice_cols)
     else:
@@ -291,6 +308,7 @@ def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) ->
             if v := normalise(sheet.value(r, c)):
                 current_section[c] = v
         if not text:
+            parent = ""  # bullets after a gap are notes, not sub-items
             lone = [normalise(v) for v in t.cells(sheet, r) if v]
             if len(lone) == 1 and len(lone[0]) <= 40 and (t.acol is None or not sheet.value(r, t.acol)):
                 row_section = lone[0]
@@ -308,22 +326,36 @@ def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) ->
         if NOTE_ROW.match(normalise(text)):
             notes_rows.append(r)
             continue
-        if not t.section_cols and _is_section_row(sheet, merges, t, r, text, id_text):
-            row_section = text
+        sub_item = bool(_SUB_ITEM.match(text)) and bool(parent)
+        if (
+            not sub_item
+            and not t.section_cols
+            and (_is_section_row(sheet, merges, t, r, text, id_text) or _is_parent_id(sheet, t, r, text, id_text))
+        ):
+            row_section, parent = text, ""
             sections.append(r)
             continue
         if len(text) < (4 if text.isascii() else 3):
             continue
         number, heading, text = _split_cell(text)
         context = " ".join(
-            [*(current_section[c] for c in t.section_cols if c in current_section), row_section, heading]
+            [
+                *(current_section[c] for c in t.section_cols if c in current_section),
+                row_section,
+                heading,
+                parent if sub_item else "",  # "(1) WAF の導入" is asked under its question
+            ]
         )
         id_text = id_text or number
         dropdown = sheet.options_at(r, t.acol) if t.acol else ()
         options = tuple(o for o in dropdown if not is_placeholder(o)) or default_vocab
-        questions.append(Question(sheet.name, r, id_text, text, context.strip(), options, t.qcol))
+        questions.append(Question(sheet.name, r, id_text, text, " ".join(context.split()), options, t.qcol))
+        if sub_item:
+            subs.add(r)
+        else:
+            parent = text
     if t.id_col and len(questions) >= 5 and sum(1 for q in questions if q.ref) >= 0.8 * len(questions):
-        while questions and not questions[-1].ref:  # closing lines under a numbered table
+        while questions and not questions[-1].ref and questions[-1].row not in subs:  # closing lines of the table
             notes_rows.append(questions.pop().row)
     vocabulary = _common(q.options for q in questions) or default_vocab
     notes = () if header_text else ("no header found; columns from the overrides",)
