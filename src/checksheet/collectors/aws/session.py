@@ -117,7 +117,7 @@ def no_retry_if_unimplemented(response: Any = None, **_: Any) -> bool | None:
 
     botocore's standard and adaptive modes retry every HTTP 500; an answer that says "not
     implemented" (code NotImplemented, HTTP 501, or a 500 whose body says so, as emulators answer)
-    cannot succeed on a retry, and its back-off (up to 1 s, then 2 s) only stretches the scan.
+    cannot succeed on a retry: the extra requests and their back-off only stretch the scan.
     Anything else, real throttling and transient 5xx included, is left to botocore (None).
     """
     if response is None:  # no answer at all (connection error): botocore's call
