@@ -1,9 +1,10 @@
 """Write the answers into a copy of the workbook, layout kept, plus a review sheet; atomically.
 
-Only the answer and remarks cells of answered rows change (and only when they were empty or held
-a template's prompt such as 「選択してください」);
-styles, merged cells, widths, dropdowns, comments and other sheets are left as openpyxl
-loaded them. .xls, .ods and .csv are written back as .xlsx with their values and merges.
+Only the answer and remarks cells of answered rows change, and only when they were empty or
+held a template's prompt such as 「選択してください」. An .xlsx/.xlsm is patched cell by cell
+(ooxml.py): pictures, shapes, check boxes, styles and every other part stay byte for byte.
+.xls, .ods and .csv (and a workbook the patcher does not understand) go through openpyxl and
+are written as .xlsx with their values, merges, styles and dropdowns as openpyxl keeps them.
 Text that a spreadsheet would run as a formula is neutralised (see `safe_text`).
 """
 
@@ -21,12 +22,14 @@ from checksheet.errors import InputError
 from checksheet.model import Lang, Text
 from checksheet.questionnaire.answer import Answer
 from checksheet.questionnaire.layout import SheetLayout
-from checksheet.questionnaire.read import Book, sha256_of
+from checksheet.questionnaire.ooxml import ReviewTable, Unsupported, patch_book
+from checksheet.questionnaire.read import Book, Sheet, sha256_of
 from checksheet.questionnaire.vocab import is_placeholder
 
 #: Characters that make Excel, LibreOffice or a CSV import treat a cell as a formula (OWASP CSV injection).
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 REVIEW_SHEET = Text(ja="checksheet確認", en="checksheet review")
+REVIEW_WIDTHS = (18.0, 6.0, 8.0, 60.0, 30.0, 14.0, 16.0, 40.0, 10.0, 40.0, 40.0)
 REVIEW_HEADER = Text(
     ja="シート|行|項番|質問|回答|状態|管理策|管理策名|確信度|証跡|備考",
     en="Sheet|Row|Ref|Question|Answer|Status|Controls|Control titles|Confidence|Evidence|Note",
@@ -78,47 +81,75 @@ def _load(book: Book) -> Any:
     return wb
 
 
-def _merges_by_row(ws: Any, rows: set[int]) -> dict[int, list[Any]]:
-    """The merged ranges covering each target row, found in one pass over the sheet's ranges."""
-    index: dict[int, list[Any]] = {}
-    for rng in ws.merged_cells.ranges:
-        height = rng.max_row - rng.min_row + 1
-        candidates = range(rng.min_row, rng.max_row + 1) if height <= len(rows) else rows
-        for row in candidates:
-            if row in rows and rng.min_row <= row <= rng.max_row:
-                index.setdefault(row, []).append(rng)
-    return index
+Plan = dict[str, dict[tuple[int, int], tuple[str, tuple[str, ...]]]]  # sheet -> cell -> (text, its choices)
 
 
-def _anchor(merges: dict[int, list[Any]], row: int, col: int) -> tuple[int, int]:
+def _anchor(sheet: Sheet, row: int, col: int) -> tuple[int, int]:
     """The writable cell of a merged range (its top-left), or the cell itself."""
-    for rng in merges.get(row, ()):
-        if rng.min_col <= col <= rng.max_col:
-            return rng.min_row, rng.min_col
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 <= row <= r1 and c0 <= col <= c1:
+            return r0, c0
     return row, col
 
 
-def _has_dropdown(ws: Any, row: int, col: int) -> bool:
-    for dv in ws.data_validations.dataValidation:
-        if dv.type == "list" and any(
-            r.min_row <= row <= r.max_row and r.min_col <= col <= r.max_col for r in dv.sqref.ranges
-        ):
-            return True
-    return False
+def _has_dropdown(sheet: Sheet, row: int, col: int) -> bool:
+    return any(v.covers(row, col) for v in sheet.validations)
 
 
-def _review_sheet(wb: Any, answers: Sequence[Answer], titles: Mapping[str, Text], lang: Lang) -> None:
-    from openpyxl.styles import Alignment, Font
+def plan(
+    book: Book, layouts: Sequence[SheetLayout], answers: Sequence[Answer]
+) -> tuple[Plan, list[tuple[str, int, int]]]:
+    """What goes into which cell: the answer and the explanation of each row, in the sheet's own columns.
 
-    name = REVIEW_SHEET.get(lang)
-    while name in wb.sheetnames:
-        name += "_"
-    ws = wb.create_sheet(name)
-    ws.append(REVIEW_HEADER.get(lang).split("|"))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    Returns the plan and the cells that a first answer already claimed (a remarks cell merged over two rows).
+    """
+    by_table = {(lay.sheet, lay.question_col): lay for lay in layouts}
+    only = {lay.sheet: lay for lay in layouts}
+    sheets = {s.name: s for s in book.sheets}
+    out: Plan = {}
+    claimed: list[tuple[str, int, int]] = []
     for a in answers:
-        row = [
+        lay = by_table.get((a.question.sheet, a.question.col)) or only[a.question.sheet]
+        sheet = sheets[a.question.sheet]
+        row = a.question.row
+        value, remark = a.answer, a.explanation
+        acol, rcol = lay.answer_col, lay.remarks_col
+        options = a.question.options
+        if lay.choice_cols:
+            # "該当欄に○": the mark goes into the column of the answer's word
+            acol = next((c for c, word in lay.choice_cols if word == value), None)
+            if acol is None:
+                value, remark = "", " ".join(p for p in (value, remark) if p)
+            else:
+                value, options = lay.mark, (lay.mark,)
+        elif value and acol and (options or _has_dropdown(sheet, row, acol)) and value not in options:
+            value, remark = "", " ".join(p for p in (value, remark) if p)  # free text never goes into a dropdown
+        if remark and not rcol and not value and acol and not options and not _has_dropdown(sheet, row, acol):
+            value, remark = remark, ""  # a free-text sheet with one column: the explanation is the answer
+        for col, text in ((acol, value), (rcol, remark)):
+            if col and text:
+                cell = _anchor(sheet, row, col)
+                cells = out.setdefault(a.question.sheet, {})
+                if cell in cells:
+                    claimed.append((a.question.sheet, *cell))
+                else:
+                    cells[cell] = (safe_text(text, options if col == acol else ()), options if col == acol else ())
+    return out, claimed
+
+
+def _replaceable(book: Book, writes: Plan) -> dict[str, frozenset[tuple[int, int]]]:
+    """Planned cells that hold only a template's prompt (選択してください)."""
+    sheets = {s.name: s for s in book.sheets}
+    return {
+        name: frozenset(cell for cell in cells if is_placeholder(sheets[name].value(*cell)))
+        for name, cells in writes.items()
+    }
+
+
+def _review_rows(answers: Sequence[Answer], titles: Mapping[str, Text], lang: Lang) -> list[list[str | int | float]]:
+    rows: list[list[str | int | float]] = [list(REVIEW_HEADER.get(lang).split("|"))]
+    for a in answers:
+        row: list[str | int | float] = [
             a.question.sheet,
             a.question.row,
             a.question.ref,
@@ -131,61 +162,49 @@ def _review_sheet(wb: Any, answers: Sequence[Answer], titles: Mapping[str, Text]
             " ".join(a.evidence[:10]),
             a.note,
         ]
-        ws.append([safe_text(v) if isinstance(v, str) else v for v in row])
+        rows.append([safe_text(v) if isinstance(v, str) else v for v in row])
+    return rows
+
+
+def _review_name(existing: Sequence[str], lang: Lang) -> str:
+    name = REVIEW_SHEET.get(lang)
+    taken = {n.lower() for n in existing}  # Excel's sheet names ignore case
+    while name.lower() in taken:
+        name += "_"
+    return name
+
+
+def _review_sheet(wb: Any, rows: Sequence[Sequence[str | int | float]], name: str) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    ws = wb.create_sheet(name)
+    for values in rows:
+        ws.append(list(values))
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
-    for col, width in zip("ABCDEFGHIJK", (18, 6, 8, 60, 30, 14, 16, 40, 10, 40, 40), strict=True):
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for col, width in zip("ABCDEFGHIJK", REVIEW_WIDTHS, strict=True):
         ws.column_dimensions[col].width = width
     for row in ws.iter_rows(min_row=2):
         row[3].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
 
 
-def _put(
-    ws: Any, merges: dict[int, list[Any]], row: int, col: int, value: str, allowed: Sequence[str]
-) -> tuple[int, int] | None:
-    r, c = _anchor(merges, row, col)
-    cell = ws.cell(r, c)
-    if cell.value not in (None, "") and not (isinstance(cell.value, str) and is_placeholder(cell.value)):
-        return None  # a person's text is never replaced; a template's 「選択してください」 is
-    cell.value = safe_text(value, allowed)
-    cell.data_type = "s"
-    return r, c
-
-
-def apply(
-    wb: Any, layouts: Sequence[SheetLayout], answers: Sequence[Answer]
-) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
-    """Write each answer into its row; return the cells written and those kept because not empty."""
-    by_table = {(lay.sheet, lay.question_col): lay for lay in layouts}
-    only = {lay.sheet: lay for lay in layouts}
-    merges = {
-        name: _merges_by_row(wb[name], {a.question.row for a in answers if a.question.sheet == name}) for name in only
-    }
+def _apply(wb: Any, writes: Plan, replaceable: Mapping[str, frozenset[tuple[int, int]]]) -> tuple[list[Any], list[Any]]:
     written: list[tuple[str, int, int]] = []
     kept: list[tuple[str, int, int]] = []
-    for a in answers:
-        lay = by_table.get((a.question.sheet, a.question.col)) or only[a.question.sheet]
-        ws = wb[a.question.sheet]
-        value, remark = a.answer, a.explanation
-        acol, rcol = lay.answer_col, lay.remarks_col
-        options = a.question.options
-        if lay.choice_cols:
-            # "該当欄に○": the mark goes into the column of the answer's word
-            acol = next((c for c, word in lay.choice_cols if word == value), None)
-            if acol is None:
-                value, remark = "", " ".join(p for p in (value, remark) if p)
-            else:
-                value, options = lay.mark, (lay.mark,)
-        elif value and acol and (options or _has_dropdown(ws, a.question.row, acol)) and value not in options:
-            value, remark = "", " ".join(p for p in (value, remark) if p)  # free text never goes into a dropdown
-        if remark and not rcol and not value and acol and not options and not _has_dropdown(ws, a.question.row, acol):
-            value, remark = remark, ""  # a free-text sheet with one column: the explanation is the answer
-        for col, text in ((acol, value), (rcol, remark)):
-            if col and text:
-                done = _put(ws, merges[a.question.sheet], a.question.row, col, text, options if col == acol else ())
-                (written if done else kept).append((a.question.sheet, *(done or (a.question.row, col))))
+    for name, cells in writes.items():
+        ws = wb[name]
+        for (r, c), (text, _) in cells.items():
+            cell = ws.cell(r, c)
+            if cell.value not in (None, "") and (r, c) not in replaceable.get(name, frozenset()):
+                kept.append((name, r, c))  # a person's text is never replaced; a template's prompt is
+                continue
+            cell.value = text
+            cell.data_type = "s"
+            written.append((name, r, c))
     return written, kept
 
 
@@ -205,6 +224,23 @@ def save_atomic(wb: Any, out: Path) -> None:
         raise
 
 
+def _patch_atomic(book: Book, out: Path, writes: Plan, review: ReviewTable) -> tuple[list[Any], list[Any]]:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}", dir=out.parent)
+    os.close(fd)
+    try:
+        texts = {name: {cell: text for cell, (text, _) in cells.items()} for name, cells in writes.items()}
+        result = patch_book(book.path, Path(tmp), texts, review, _replaceable(book, writes))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+        return result
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
 def write_book(
     book: Book,
     layouts: Sequence[SheetLayout],
@@ -214,9 +250,20 @@ def write_book(
     titles: Mapping[str, Text],
     lang: Lang,
 ) -> Written:
-    """The answered copy of `book` at `out`, with a review sheet; returns its hash and the cells written."""
+    """The answered copy of `book` at `out`, with a review sheet; returns its hash and the cells written.
+
+    An .xlsx/.xlsm is patched cell by cell (every other part of the file is kept byte for byte);
+    other formats, and the rare workbook the patcher does not understand, go through openpyxl.
+    """
+    writes, claimed = plan(book, layouts, answers)
+    rows = _review_rows(answers, titles, lang)
+    name = _review_name([s.name for s in book.sheets], lang)
+    if book.kind in ("xlsx", "xlsm"):
+        with contextlib.suppress(Unsupported):
+            written, kept = _patch_atomic(book, out, writes, ReviewTable(name, rows, REVIEW_WIDTHS))
+            return Written(out, sha256_of(out), tuple(written), tuple(kept + claimed))
     wb = _load(book)
-    written, kept = apply(wb, layouts, answers)
-    _review_sheet(wb, answers, titles, lang)
+    written, kept = _apply(wb, writes, _replaceable(book, writes))
+    _review_sheet(wb, rows, name)
     save_atomic(wb, out)
-    return Written(out, sha256_of(out), tuple(written), tuple(kept))
+    return Written(out, sha256_of(out), tuple(written), tuple(kept + claimed))
