@@ -157,3 +157,19 @@ def test_tables_side_by_side_in_inspect(project: Settings, capsys: pytest.Captur
     )
     table = invoke(capsys, "answer", "--inspect", str(project.home / "t.xlsx"))
     assert "D=はい E=いいえ (○)" in table.out
+
+
+def test_an_output_that_cannot_be_written_is_one_line_exit_2(
+    initialised: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = english_book(initialised.home / "en.xlsx")
+    blocker = initialised.home / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    for source in (src, src.with_suffix(".csv")):
+        if source.suffix == ".csv":
+            source.write_text("No,Question,Answer\n1,Are audit logs kept?,\n", encoding="utf-8")
+        result = invoke(capsys, "answer", str(source), "-o", str(blocker / "out.xlsx"))
+        assert result.code == 2 and result.err.count("\n") == 1 and "not-a-folder" in result.err
+        assert "Traceback" not in result.err
+    store = open_store(initialised.database_url)
+    assert sheets(store) == []  # nothing recorded for a sheet that was not written

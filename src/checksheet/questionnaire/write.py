@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checksheet.errors import InputError
+from checksheet.errors import InputError, UsageError
 from checksheet.model import Lang, Text
 from checksheet.questionnaire.answer import Answer
 from checksheet.questionnaire.layout import SheetLayout
@@ -258,12 +258,18 @@ def write_book(
     writes, claimed = plan(book, layouts, answers)
     rows = _review_rows(answers, titles, lang)
     name = _review_name([s.name for s in book.sheets], lang)
-    if book.kind in ("xlsx", "xlsm"):
-        with contextlib.suppress(Unsupported):
-            written, kept = _patch_atomic(book, out, writes, ReviewTable(name, rows, REVIEW_WIDTHS))
-            return Written(out, sha256_of(out), tuple(written), tuple(kept + claimed))
-    wb = _load(book)
-    written, kept = _apply(wb, writes, _replaceable(book, writes))
-    _review_sheet(wb, rows, name)
-    save_atomic(wb, out)
+    try:
+        if book.kind in ("xlsx", "xlsm"):
+            with contextlib.suppress(Unsupported):
+                written, kept = _patch_atomic(book, out, writes, ReviewTable(name, rows, REVIEW_WIDTHS))
+                return Written(out, sha256_of(out), tuple(written), tuple(kept + claimed))
+        wb = _load(book)
+        written, kept = _apply(wb, writes, _replaceable(book, writes))
+        _review_sheet(wb, rows, name)
+        save_atomic(wb, out)
+    except OSError as err:  # a folder that cannot be created or written, a full disk
+        raise UsageError(
+            f"cannot write {out}: {err.strerror or err}",
+            ja=f"{out} に書き込めません: {err.strerror or err}",
+        ) from err
     return Written(out, sha256_of(out), tuple(written), tuple(kept + claimed))
