@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from checksheet.questionnaire.read import Sheet
@@ -147,6 +148,7 @@ def _key(text: str) -> str:
     return re.sub(r"[\s　:：*＊※()（）\[\]【】「」・/／]+", "", normalise(text).lower())
 
 
+@lru_cache(maxsize=8192)
 def role_score(label: str, role: str) -> int:
     key = _key(label)
     if not key:

@@ -409,10 +409,20 @@ def detect_book(book: Book, overrides: Overrides = Overrides()) -> list[SheetLay
         candidates = [book.sheet(overrides.sheet)]
     else:
         candidates = [s for s in book.sheets if not s.hidden and not INSTRUCTION_SHEET.search(s.name)]
-    found = {s.name: [lay for lay in detect(s, overrides) if lay.questions] for s in candidates}
+    tables = {}
+    for s in candidates:  # the header search is the costly part: once per sheet
+        merges = Merges.of(s)
+        tables[s.name] = (s, merges, _tables(s, merges, overrides))
+    found = {name: any(_detect_table(s, m, t, "").questions for t in ts) for name, (s, m, ts) in tables.items()}
     others = [s for s in book.sheets if not s.hidden and not found.get(s.name)]
     instructions = instructions_text(book, (s for s in others if not INSTRUCTION_SHEET.search(s.name)))
-    layouts = [lay for s in candidates if found[s.name] for lay in detect(s, overrides, instructions) if lay.questions]
+    layouts = [
+        lay
+        for s, merges, ts in tables.values()
+        if found[s.name]
+        for t in ts
+        if (lay := _detect_table(s, merges, t, instructions)).questions
+    ]
     if not layouts:
         raise InputError(
             f"{book.path.name}: no question sheet found (no header with a question column); "

@@ -6,6 +6,7 @@ The words are kept in the sheet's own order and spelling, since they are what ge
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from checksheet.questionnaire.tokens import normalise
 
@@ -46,23 +47,23 @@ KNOWN_OPTIONS = (
 _EDGE = r"一-龥ぁ-んァ-ンA-Za-z0-9"
 
 
+#: Every known word in one pattern, longest first so that "一部対応済" wins over "一部対応" at a place.
+_WORDS = re.compile(
+    rf"(?<![{_EDGE}])(?:{'|'.join(re.escape(o) for o in sorted(KNOWN_OPTIONS, key=len, reverse=True))})(?![{_EDGE}])",
+    re.I,
+)
+
+
+@lru_cache(maxsize=4096)
 def options_in(text: str) -> tuple[str, ...]:
     """Answer words named in a text, in the text's order and spelling: "回答（Yes/No/NA）" -> Yes, No, NA."""
-    found: list[tuple[int, int, str]] = []
-    for option in KNOWN_OPTIONS:
-        flags = re.I if option.isascii() else 0
-        for m in re.finditer(rf"(?<![{_EDGE}]){re.escape(option)}(?![{_EDGE}])", text, flags):
-            if option == "-" and not text[: m.start()].strip():
-                continue  # a bullet, not a choice
-            found.append((m.start(), m.end(), m.group(0)))
-    # "一部対応済" also holds "一部対応": keep the longest word at a place, and each word once
-    found.sort(key=lambda f: (f[0], f[0] - f[1]))
     out: list[str] = []
-    end = -1
-    for a, b, word in found:
-        if a >= end and word.lower() not in (o.lower() for o in out):
+    for m in _WORDS.finditer(text):
+        word = m.group(0)
+        if word == "-" and not text[: m.start()].strip():
+            continue  # a bullet, not a choice
+        if word.lower() not in (o.lower() for o in out):
             out.append(word)
-        end = max(end, b) if a < end else b
     return tuple(out)
 
 
