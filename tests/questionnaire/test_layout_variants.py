@@ -226,6 +226,11 @@ def test_a_number_and_heading_inside_the_question_cell(tmp_path: Path) -> None:
         (("No", "質問", "回答（選択）", "回答（自由記述）"), (2, 3, 4)),
         (("No", "質問", "はい/いいえ", "「いいえ」の場合の理由"), (2, 3, 4)),
         (("No", "質問内容", "実施有無", "実施内容"), (2, 3, 4)),
+        (("No", "確認項目", "確認結果", "備考欄"), (2, 3, 4)),
+        (("No", "チェックポイント", "該当有無", "エビデンス"), (2, 3, 4)),
+        (("No", "管理策", "実施状況", "証跡・根拠資料"), (2, 3, 4)),
+        (("No", "確認ポイント", "対策状況", "具体的な取り組み内容"), (2, 3, 4)),
+        (("No.", "Security Control", "Implemented (Y/N)", "Evidence / Comments"), (2, 3, 4)),
     ],
 )
 def test_header_words_customers_use(tmp_path: Path, header: tuple[str, ...], columns: tuple[int, int, int]) -> None:
