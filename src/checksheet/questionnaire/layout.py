@@ -1,8 +1,13 @@
 """Find, per sheet, the header, the question/answer/remarks columns, section rows and the answer vocabulary.
 
-No configuration in the common cases: header words in Japanese and English, merged and
-two-row headers, 大項目/中項目 columns or section rows, 記入例 rows, instruction sheets.
-Every guess can be overridden (`Overrides`), and `--inspect` prints what was found.
+No configuration in the common cases: header words in Japanese and English (the header may
+sit below a long preamble), merged and two-row headers, the answer column left or right of
+the question, 大項目/中項目 columns, section rows and numbered headings (1 above 1.1), 記入例
+rows, notes and closing lines, tables side by side or repeated one under another, "該当欄に○"
+tables with a column per answer word, "1-2-3.\n【見出し】" written inside the question cell,
+sub-items ((1), ①) under a question, and the vocabulary from dropdowns, the header or an
+instructions sheet of any name. Every guess can be overridden (`Overrides`), and `--inspect`
+prints what was found.
 """
 
 from __future__ import annotations
