@@ -143,6 +143,12 @@ def test_xlsm_keeps_its_macros(tmp_path: Path, sqlite_store: Store) -> None:
     assert result.written.path.suffix == ".xlsm"
     with zipfile.ZipFile(result.written.path) as z:
         assert z.read("xl/vbaProject.bin") == b"VBA-PROJECT-BYTES"
+    # Excel will not open a macro workbook named .xlsx (nor the reverse): the kind is kept
+    for source, wrong in ((src, "copy.xlsx"), (plain, "copy.xlsm")):
+        with pytest.raises(UsageError) as err:
+            _answer(sqlite_store, source, out=tmp_path / wrong)
+        assert wrong in err.value.diagnostics()
+        assert not (tmp_path / wrong).exists()
 
 
 def test_refuses_to_overwrite(tmp_path: Path, sqlite_store: Store) -> None:

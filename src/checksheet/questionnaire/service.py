@@ -59,10 +59,12 @@ def default_output(path: Path) -> Path:
 
 def output_path(request: Request) -> Path:
     out = request.out or default_output(request.path)
-    if out.suffix.lower() not in (".xlsx", ".xlsm"):
+    # the answered copy keeps its input's kind: Excel refuses a macro workbook named .xlsx, and the reverse
+    want = default_output(request.path).suffix
+    if out.suffix.lower() != want:
         raise UsageError(
-            f"the output must be an .xlsx file, not {out.name}",
-            ja=f"出力先は .xlsx ファイルを指定してください（{out.name}）",
+            f"the output must be an {want} file, not {out.name}",
+            ja=f"出力先は {want} ファイルを指定してください（{out.name}）",
         )
     if out.resolve() == request.path.resolve():
         raise UsageError(
