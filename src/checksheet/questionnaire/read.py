@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -228,6 +229,33 @@ def _with_validations(path: Path, kind: Kind, sheets: list[Sheet], limits: Limit
     return out
 
 
+def _with_ods_validations(path: Path, sheets: list[Sheet]) -> list[Sheet]:
+    from xml.etree.ElementTree import ParseError
+
+    from checksheet.questionnaire import ods
+
+    try:
+        found = ods.validations(path)
+    except (ParseError, KeyError, ValueError, zipfile.BadZipFile) as err:
+        raise InputError(
+            f"{path.name}: not a valid workbook ({type(err).__name__}: {err})",
+            ja=f"{path.name}: ブックとして読み込めません（{type(err).__name__}: {err}）",
+        ) from err
+    by_name = {s.name.lower(): s for s in sheets}
+    out = []
+    for s in sheets:
+        lists = []
+        for ranges, source in found.get(s.name, []):
+            options = source.words
+            if source.cells and (target := by_name.get(source.sheet.lower())):
+                r0, c0, r1, c1 = source.cells
+                r1 = min(r1, r0 + 50)  # a list of choices is short
+                options = tuple(v for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (v := target.value(r, c)))
+            lists.append(Validation(ranges, options))
+        out.append(Sheet(s.name, s.cells, s.merged, tuple(lists), s.hidden))
+    return out
+
+
 def decode_csv(data: bytes, path: Path) -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), or Shift_JIS (CP932)."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -275,6 +303,8 @@ def read_book(path: Path, limits: Limits = DEFAULT_LIMITS) -> Book:
     sheets = _calamine_sheets(path, limits)
     if kind in ("xlsx", "xlsm"):
         sheets = _with_validations(path, kind, sheets, limits)
+    elif kind == "ods":
+        sheets = _with_ods_validations(path, sheets)
     if not sheets:
         raise InputError(f"{path.name}: the workbook has no worksheets", ja=f"{path.name}: ワークシートがありません")
     return Book(path, kind, digest, tuple(sheets))

@@ -22,7 +22,7 @@ from checksheet.errors import InputError, UsageError
 from checksheet.model import Lang, Text
 from checksheet.questionnaire.answer import Answer
 from checksheet.questionnaire.layout import SheetLayout
-from checksheet.questionnaire.ooxml import ReviewTable, Unsupported, patch_book
+from checksheet.questionnaire.ooxml import ReviewTable, Unsupported, col_letters, patch_book
 from checksheet.questionnaire.read import Book, Sheet, sha256_of
 from checksheet.questionnaire.vocab import is_placeholder
 
@@ -78,7 +78,24 @@ def _load(book: Book) -> Any:
                     cell.data_type = "s"
         for r0, c0, r1, c1 in sheet.merged:
             ws.merge_cells(start_row=r0, start_column=c0, end_row=r1, end_column=c1)
+        _add_lists(ws, sheet)
+        if sheet.hidden:
+            ws.sheet_state = "hidden"
     return wb
+
+
+def _add_lists(ws: Any, sheet: Sheet) -> None:
+    """The customer's dropdowns again (an .ods read them; openpyxl writes each as a literal list)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for v in sheet.validations:
+        formula = '"' + ",".join(v.options) + '"'
+        if not v.options or len(formula) > 255 or any("," in o or '"' in o for o in v.options):
+            continue  # Excel's limit for a literal list; such a list stays as the values the sheet has
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+        for r0, c0, r1, c1 in v.ranges:
+            dv.add(f"{col_letters(c0)}{r0}:{col_letters(c1)}{r1}")
+        ws.add_data_validation(dv)
 
 
 Plan = dict[str, dict[tuple[int, int], tuple[str, tuple[str, ...]]]]  # sheet -> cell -> (text, its choices)
@@ -196,7 +213,7 @@ def _apply(wb: Any, writes: Plan, replaceable: Mapping[str, frozenset[tuple[int,
     written: list[tuple[str, int, int]] = []
     kept: list[tuple[str, int, int]] = []
     for name, cells in writes.items():
-        ws = wb[name]
+        ws = wb[name[:31]]  # an .ods may have longer sheet names than Excel allows
         for (r, c), (text, _) in cells.items():
             cell = ws.cell(r, c)
             if cell.value not in (None, "") and (r, c) not in replaceable.get(name, frozenset()):
