@@ -346,3 +346,18 @@ def test_numbered_headings_and_sub_items(tmp_path: Path) -> None:
     assert lay.questions[0].section == "組織的セキュリティ"
     assert lay.questions[2].text == "WAF の導入" and "以下の対策を実施していますか。" in lay.questions[2].section
     assert lay.questions[4].section == "技術的セキュリティ"
+
+
+def test_starred_questions_and_sample_words_are_questions(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["#", "Question", "Answer"])
+    ws.append(["Example", "Is there a password policy?", "Yes"])
+    ws.append(["1", "*Do you encrypt data at rest?"])
+    ws.append(["2", "Sample data used in testing is anonymised?"])
+    ws.append(["", "* Required fields"])
+    ws.append(["", "※ 以下は該当する場合のみご回答ください。"])
+    ws.append(["3", "Is MFA enforced for administrators?"])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "star.xlsx")))
+    assert [q.ref for q in lay.questions] == ["1", "2", "3"]
+    assert (lay.example_rows, lay.note_rows) == ((2,), (5, 6))

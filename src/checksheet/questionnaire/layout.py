@@ -35,7 +35,10 @@ INSTRUCTION_SHEET = re.compile(
     r"instruction|read\s*me|cover|how to|guide|change\s*log|revision|introduction|overview",
     re.I,
 )
-EXAMPLE_ROW = re.compile(r"^(記入例|回答例|例|サンプル|example|sample|e\.g\.?)\b|記入例|回答例", re.I)
+#: 記入例 rows; "Sample data is anonymised?" is a question, "Example:" or "例）" is not.
+EXAMPLE_ROW = re.compile(
+    r"^[(（【\[]?(?:記入例|回答例|例|サンプル|example|sample|e\.g\.?)\s*\d*\s*(?:[:：)）】\].．]|$)|記入例|回答例", re.I
+)
 #: Notes and closing lines inside the table: "※ 以下は該当する場合のみ", "以上", "End of questionnaire".
 NOTE_ROW = re.compile(
     r"^(?:[※＊*]|\(?注[)）:：\d]|（注|備考[:：]|以上$|以上です|ご協力|note[s]?\s*[:：]|end of |thank you)", re.I
@@ -171,6 +174,12 @@ def _is_section_row(sheet: Sheet, merges: Merges, t: _Table, row: int, text: str
     h0, h1 = span_of(merges, t.row, t.qcol)
     merged_across = c1 - c0 > h1 - h0  # question cells merged like their header (B:C) are not headings
     return len(filled) == 1 or merged_across or bool(id_text and _HEADING_ID.fullmatch(id_text))
+
+
+def _starred_question(text: str) -> bool:
+    """"*Do you encrypt data at rest?": a star marks a required question, not a note (※ always marks a note)."""
+    core = text.lstrip("*＊ 　")
+    return text[:1] in "*＊" and bool(QUESTION_END.search(core.rstrip("。. ")) or QUESTION_START.match(core))
 
 
 def _is_parent_id(sheet: Sheet, t: _Table, row: int, text: str, id_text: str) -> bool:
@@ -328,7 +337,7 @@ def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) ->
         ):
             examples.append(r)
             continue
-        if NOTE_ROW.match(normalise(text)):
+        if NOTE_ROW.match(normalise(text)) and not _starred_question(text):
             notes_rows.append(r)
             continue
         sub_item = bool(_SUB_ITEM.match(text)) and bool(parent)
