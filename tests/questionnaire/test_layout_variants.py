@@ -361,3 +361,22 @@ def test_starred_questions_and_sample_words_are_questions(tmp_path: Path) -> Non
     (lay,) = detect_book(read_book(_save(wb, tmp_path / "star.xlsx")))
     assert [q.ref for q in lay.questions] == ["1", "2", "3"]
     assert (lay.example_rows, lay.note_rows) == ((2,), (5, 6))
+
+
+def test_an_answered_copy_answered_again(tmp_path: Path, sqlite_store: Store) -> None:
+    """New evidence, same sheet: the review sheet added last time is not a question sheet; answers are kept."""
+    from tests.questionnaire.books import japanese_book
+
+    first = service.answer_sheet(sqlite_store, MET, service.Request(path=japanese_book(tmp_path / "ja.xlsx")))
+    layouts = detect_book(read_book(first.written.path))
+    assert [lay.sheet for lay in layouts] == ["チェックシート"]
+    again = service.answer_sheet(
+        sqlite_store, MET, service.Request(path=first.written.path, out=tmp_path / "again.xlsx")
+    )
+    assert load_workbook(again.written.path).sheetnames == [
+        "チェックシート",
+        "改訂履歴",
+        "checksheet確認",
+        "checksheet確認_",
+    ]
+    assert again.written.cells == () and len(again.written.kept) == len(first.written.cells)

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from checksheet.errors import InputError
+from checksheet.model import Text
 from checksheet.questionnaire.header import (
     Merges,
     assign,
@@ -36,6 +37,12 @@ INSTRUCTION_SHEET = re.compile(
     re.I,
 )
 #: 記入例 rows; "Sample data is anonymised?" is a question, "Example:" or "例）" is not.
+#: The review sheet checksheet adds: never a question sheet, when an answered copy is answered again.
+REVIEW_SHEET = Text(ja="checksheet確認", en="checksheet review")
+REVIEW_HEADER = Text(
+    ja="シート|行|項番|質問|回答|状態|管理策|管理策名|確信度|証跡|備考",
+    en="Sheet|Row|Ref|Question|Answer|Status|Controls|Control titles|Confidence|Evidence|Note",
+)
 EXAMPLE_ROW = re.compile(
     r"^[(（【\[]?(?:記入例|回答例|例|サンプル|example|sample|e\.g\.?)\s*\d*\s*(?:[:：)）】\].．]|$)|記入例|回答例", re.I
 )
@@ -177,7 +184,7 @@ def _is_section_row(sheet: Sheet, merges: Merges, t: _Table, row: int, text: str
 
 
 def _starred_question(text: str) -> bool:
-    """"*Do you encrypt data at rest?": a star marks a required question, not a note (※ always marks a note)."""
+    """ "*Do you encrypt data at rest?": a star marks a required question, not a note (※ always marks a note)."""
     core = text.lstrip("*＊ 　")
     return text[:1] in "*＊" and bool(QUESTION_END.search(core.rstrip("。. ")) or QUESTION_START.match(core))
 
@@ -406,6 +413,11 @@ def _common(options: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return max(counts, key=lambda k: counts[k]) if counts else ()
 
 
+def _is_review(sheet: Sheet) -> bool:
+    headers = {tuple(REVIEW_HEADER.ja.split("|")), tuple(REVIEW_HEADER.en.split("|"))}
+    return bool(sheet.cells) and tuple(sheet.cells[0][:11]) in headers
+
+
 def instructions_text(book: Book, also: Iterable[Sheet] = ()) -> str:
     """The text of instruction sheets (記入方法), and of `also`: they name the answer vocabulary."""
     parts: list[str] = []
@@ -422,7 +434,9 @@ def detect_book(book: Book, overrides: Overrides = Overrides()) -> list[SheetLay
     if overrides.sheet:
         candidates = [book.sheet(overrides.sheet)]
     else:
-        candidates = [s for s in book.sheets if not s.hidden and not INSTRUCTION_SHEET.search(s.name)]
+        candidates = [
+            s for s in book.sheets if not s.hidden and not INSTRUCTION_SHEET.search(s.name) and not _is_review(s)
+        ]
     tables = {}
     for s in candidates:  # the header search is the costly part: once per sheet
         merges = Merges.of(s)

@@ -17,12 +17,11 @@ from pathlib import Path
 
 from checksheet.errors import InputError
 from checksheet.questionnaire.answer import Answer, Disposition, category_of
-from checksheet.questionnaire.layout import Question, SheetLayout, detect_book
+from checksheet.questionnaire.layout import REVIEW_HEADER, REVIEW_SHEET, Question, SheetLayout, detect_book
 from checksheet.questionnaire.match import LibraryQuestion
 from checksheet.questionnaire.read import Book, Sheet, read_book
 from checksheet.questionnaire.tokens import detect_lang, normalise
 from checksheet.questionnaire.vocab import is_placeholder
-from checksheet.questionnaire.write import REVIEW_HEADER, REVIEW_SHEET
 from checksheet.store import Store
 from checksheet.store.answers import LibraryEntry, library, save_reviewed
 

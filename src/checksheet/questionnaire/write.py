@@ -21,19 +21,14 @@ from typing import Any
 from checksheet.errors import InputError, UsageError
 from checksheet.model import Lang, Text
 from checksheet.questionnaire.answer import Answer
-from checksheet.questionnaire.layout import SheetLayout
+from checksheet.questionnaire.layout import REVIEW_HEADER, REVIEW_SHEET, SheetLayout
 from checksheet.questionnaire.ooxml import ReviewTable, Unsupported, col_letters, patch_book
 from checksheet.questionnaire.read import Book, Sheet, sha256_of
 from checksheet.questionnaire.vocab import is_placeholder
 
 #: Characters that make Excel, LibreOffice or a CSV import treat a cell as a formula (OWASP CSV injection).
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-REVIEW_SHEET = Text(ja="checksheet確認", en="checksheet review")
 REVIEW_WIDTHS = (18.0, 6.0, 8.0, 60.0, 30.0, 14.0, 16.0, 40.0, 10.0, 40.0, 40.0)
-REVIEW_HEADER = Text(
-    ja="シート|行|項番|質問|回答|状態|管理策|管理策名|確信度|証跡|備考",
-    en="Sheet|Row|Ref|Question|Answer|Status|Controls|Control titles|Confidence|Evidence|Note",
-)
 
 
 def safe_text(value: str, allowed: Sequence[str] = ()) -> str:
