@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import base64
+import re
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from checksheet.model import ControlState
 from checksheet.questionnaire import service
-from checksheet.questionnaire.ooxml import Unsupported, patch_sheet
+from checksheet.questionnaire.ooxml import Unsupported, col_letters, patch_sheet
 from checksheet.questionnaire.read import sha256_of
 from checksheet.store import Store, open_store
 from tests.questionnaire.books import status
@@ -39,6 +43,7 @@ DRAWING = (
     "</xdr:oneCellAnchor></xdr:wsDr>"
 )
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def with_logo_and_text_box(path: Path) -> Path:
@@ -184,3 +189,60 @@ def test_rows_without_their_number_are_left_to_openpyxl(tmp_path: Path, sqlite_s
             b.writestr(item, data)
     result = service.answer_sheet(sqlite_store, MET, service.Request(path=odd))
     assert load_workbook(result.written.path)["チェックシート"]["C4"].value == "はい"
+
+
+_ROWS = st.dictionaries(
+    st.integers(1, 30),
+    st.dictionaries(st.integers(1, 8), st.sampled_from(["empty", "styled", "value", "formula"]), max_size=5),
+    max_size=8,
+)
+_WRITES = st.dictionaries(st.tuples(st.integers(1, 30), st.integers(1, 8)), st.text(max_size=6), max_size=12)
+
+
+def _sheet_xml(rows: dict[int, dict[int, str]]) -> str:
+    kinds = {
+        "empty": '<c r="{ref}"/>',
+        "styled": '<c r="{ref}" s="2"/>',
+        "value": '<c r="{ref}" t="s"><v>0</v></c>',
+        "formula": '<c r="{ref}"><f>1+1</f><v>2</v></c>',
+    }
+    body = "".join(
+        f'<row r="{r}">'
+        + "".join(kinds[k].format(ref=f"{col_letters(c)}{r}") for c, k in sorted(cells.items()))
+        + "</row>"
+        for r, cells in sorted(rows.items())
+    )
+    return f'<worksheet xmlns="{MAIN}"><sheetData>{body}</sheetData><pageMargins left="0.7"/></worksheet>'
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=_ROWS, writes=_WRITES)
+def test_any_patch_is_well_formed_ordered_and_complete(
+    rows: dict[int, dict[int, str]], writes: dict[tuple[int, int], str]
+) -> None:
+    xml, written, kept = patch_sheet(_sheet_xml(rows), writes)
+    root = ElementTree.fromstring(xml)  # well-formed
+    found: dict[tuple[int, int], ElementTree.Element] = {}
+    row_numbers = []
+    for row in root.iter(f"{{{MAIN}}}row"):
+        number = int(row.get("r", "0"))
+        row_numbers.append(number)
+        cols = []
+        for c in row:
+            letters = re.sub(r"\d", "", c.get("r", ""))
+            col = 0
+            for ch in letters:
+                col = col * 26 + ord(ch) - 64
+            found[(number, col)] = c
+            cols.append(col)
+        assert cols == sorted(cols) and len(set(cols)) == len(cols)  # cells in column order, once each
+    assert row_numbers == sorted(row_numbers) and len(set(row_numbers)) == len(row_numbers)
+    assert set(written) | set(kept) == set(writes) and not set(written) & set(kept)
+    for cell in kept:
+        assert rows[cell[0]][cell[1]] in ("value", "formula")
+    for cell in written:
+        text = "".join(found[cell].itertext())
+        expected = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", writes[cell])
+        assert text == expected
+        if rows.get(cell[0], {}).get(cell[1]) == "styled":
+            assert found[cell].get("s") == "2"  # the cell's own style is kept

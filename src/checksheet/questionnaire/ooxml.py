@@ -60,7 +60,8 @@ def _attr(tag: str, name: str) -> str | None:
 
 
 def _text(value: str) -> str:
-    return escape(_ILLEGAL.sub("", value))
+    # a bare carriage return would be read back as a line feed (XML end-of-line handling)
+    return escape(_ILLEGAL.sub("", value)).replace("\r", "&#13;")
 
 
 def _inline(prefix: str, ref: str, style: str | None, value: str) -> str:
