@@ -380,3 +380,17 @@ def test_an_answered_copy_answered_again(tmp_path: Path, sqlite_store: Store) ->
         "checksheet確認_",
     ]
     assert again.written.cells == () and len(again.written.kept) == len(first.written.cells)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [("No", "確認項目", "はい", "いいえ", "該当なし", "備考"), ("#", "Question", "Yes", "No", "N/A", "Comments")],
+)
+def test_answer_word_columns_in_a_one_row_header(tmp_path: Path, header: tuple[str, ...]) -> None:
+    wb = Workbook()
+    wb.active.append(list(header))
+    wb.active.append([1, "WAF を導入していますか。"])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "one-row.xlsx")))
+    assert [c for c, _ in lay.choice_cols] == [3, 4, 5] and (lay.answer_col, lay.remarks_col) == (None, 6)
+    assert lay.id_col == 1 and lay.questions[0].ref == "1"  # "No" here is a choice, not the 項番 column
+    assert lay.mark == ("○" if header[0] == "No" else "X")

@@ -284,11 +284,16 @@ def _tables(sheet: Sheet, merges: Merges, overrides: Overrides) -> list[_Table]:
         )
         t = _Table(row, depth, row + depth, (a, b), own, qcol, acol, rcol, id_col, section_cols, ())
         if overrides.answer_col is None:
-            taken = {c for c in (qcol, rcol, id_col, *section_cols) if c is not None}
+            taken = {c for c in (qcol, rcol, *section_cols) if c is not None}  # "No" may be a choice, not 項番
             extra, choice_cols = _choices(sheet, t, taken)
             if choice_cols:
+                # the choices are the answer; a lone 備考 column taken for the answer is the remarks again
                 cols = {c for c, _ in choice_cols}
-                t = replace(t, first=t.first + extra, choice_cols=choice_cols, acol=None if acol in cols else acol)
+                remarks = rcol if rcol is not None else (acol if acol not in cols else None)
+                if id_col in cols:
+                    ids = [(role_score(v, "id"), c) for c, v in own.items() if c not in cols | {qcol, remarks}]
+                    id_col = max((x for x in ids if x[0] > 0), default=(0, None))[1]
+                t = replace(t, first=t.first + extra, choice_cols=choice_cols, acol=None, rcol=remarks, id_col=id_col)
         tables.append(t)
     return tables
 
