@@ -394,3 +394,19 @@ def test_answer_word_columns_in_a_one_row_header(tmp_path: Path, header: tuple[s
     assert [c for c, _ in lay.choice_cols] == [3, 4, 5] and (lay.answer_col, lay.remarks_col) == (None, 6)
     assert lay.id_col == 1 and lay.questions[0].ref == "1"  # "No" here is a choice, not the 項番 column
     assert lay.mark == ("○" if header[0] == "No" else "X")
+
+
+def test_a_header_with_its_instructions_in_brackets(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.append(
+        [
+            "No",
+            "確認項目",
+            "回答（はい／いいえ／該当なし から選択してください。「いいえ」の場合は備考欄に理由と今後の対応予定を"
+            "記載してください。記入例は別シートを参照してください）",
+            "備考",
+        ]
+    )
+    wb.active.append([1, "WAF を導入していますか。"])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "long-header.xlsx")))
+    assert (lay.answer_col, lay.remarks_col, lay.vocabulary) == (3, 4, ("はい", "いいえ", "該当なし"))

@@ -164,8 +164,24 @@ def _key(text: str) -> str:
     return re.sub(r"[\s　:：*＊※()（）\[\]【】「」・/／]+", "", normalise(text).lower())
 
 
+_NOTE = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]|[※＊*].*$")
+
+
+def bare(label: str) -> str:
+    """A header label without its notes: "回答（はい／いいえから選択。いいえの場合は…）" -> "回答"."""
+    return _NOTE.sub("", label).strip() or label
+
+
 @lru_cache(maxsize=8192)
 def role_score(label: str, role: str) -> int:
+    """How well a header label names a role; a long note in brackets after the word does not hide it."""
+    score = _role_score(label, role)
+    if (short := bare(label)) != label:
+        score = max(score, _role_score(short, role))
+    return score
+
+
+def _role_score(label: str, role: str) -> int:
     key = _key(label)
     if not key:
         return 0
@@ -256,7 +272,7 @@ def find_header(sheet: Sheet, merges: Merges) -> tuple[int, int, dict[str, int],
             continue
         for depth in (1, 2):
             labels = labels_of(sheet, merges, row, depth)
-            if not labels or any(len(v) > 60 for v in labels.values()):
+            if not labels or any(len(bare(v)) > 60 for v in labels.values()):  # a row of questions
                 continue
             roles = assign(labels)
             if "question" not in roles:
