@@ -410,3 +410,48 @@ def test_a_header_with_its_instructions_in_brackets(tmp_path: Path) -> None:
     wb.active.append([1, "WAF を導入していますか。"])
     (lay,) = detect_book(read_book(_save(wb, tmp_path / "long-header.xlsx")))
     assert (lay.answer_col, lay.remarks_col, lay.vocabulary) == (3, 4, ("はい", "いいえ", "該当なし"))
+
+
+def test_a_second_table_with_other_columns_below_the_first(tmp_path: Path, sqlite_store: Store) -> None:
+    """基本情報 with 項目 | 記入欄, then the security questions with No | 質問 | 回答 | 備考 further down."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "調査票"
+    ws.append(["1. 基本情報"])
+    ws.append(["項目", "記入欄"])
+    ws.append(["会社名", None])
+    ws.append(["従業員数", None])
+    ws.append([])
+    ws.append(["2. セキュリティ"])
+    ws.append(["No", "質問", "回答", "備考"])
+    dv = DataValidation(type="list", formula1='"はい,いいえ"')
+    ws.add_data_validation(dv)
+    ws.append([1, "WAF を導入していますか。"])
+    ws.append([2, "監査ログを取得していますか。"])
+    dv.add("C8:C9")
+    top, bottom = detect_book(read_book(_save(wb, tmp_path / "two.xlsx")))
+    assert (top.question_col, top.answer_col, [q.row for q in top.questions]) == (1, 2, [3, 4])
+    assert (bottom.header_row, bottom.question_col, bottom.answer_col, bottom.remarks_col) == (7, 2, 3, 4)
+    assert [q.row for q in bottom.questions] == [8, 9] and bottom.vocabulary == ("はい", "いいえ")
+    result = service.answer_sheet(sqlite_store, MET, service.Request(path=tmp_path / "two.xlsx"))
+    out = load_workbook(result.written.path)["調査票"]
+    assert out["C8"].value == "はい" and "WAF" in out["D8"].value  # each table's own columns
+    assert out["B8"].value == "WAF を導入していますか。" and out["B3"].value is None  # 会社名 is left for a person
+
+
+def test_headings_alone_on_their_row_in_a_sheet_without_numbers(tmp_path: Path) -> None:
+    """No 項番 column and nothing answered yet: every row is alone, the headings are those a question follows."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["質問", "回答", "備考"])
+    for text in (
+        "ログ管理",
+        "監査ログを取得していますか。",
+        "ログを1年以上保管していますか。",
+        "ネットワーク",
+        "WAF を導入していますか。",
+    ):
+        ws.append([text])
+    (lay,) = detect_book(read_book(_save(wb, tmp_path / "plain.xlsx")))
+    assert [q.row for q in lay.questions] == [3, 4, 6] and lay.section_rows == (2, 5)
+    assert lay.questions[2].section == "ネットワーク"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from checksheet.errors import InputError
 from checksheet.model import Text
@@ -163,13 +164,22 @@ class _Table:
     id_col: int | None
     section_cols: tuple[int, ...]
     choice_cols: tuple[tuple[int, str], ...]
+    last: int = 1 << 30  # last data row: a table with other columns may start below
+
+    def columns(self) -> tuple[object, ...]:
+        return (self.cols, self.qcol, self.acol, self.rcol, self.id_col, self.section_cols, self.choice_cols)
 
     def cells(self, sheet: Sheet, row: int) -> tuple[str, ...]:
         return sheet.cells[row - 1][self.cols[0] - 1 : self.cols[1]] if row <= sheet.n_rows else ()
 
 
-def _is_section_row(sheet: Sheet, merges: Merges, t: _Table, row: int, text: str, id_text: str) -> bool:
-    """大項目 rows: short text that asks nothing, alone on its row or merged wider than the question's header."""
+def _is_section_row(
+    sheet: Sheet, merges: Merges, t: _Table, row: int, text: str, id_text: str, alone: bool = True
+) -> bool:
+    """大項目 rows: short text that asks nothing, alone on its row or merged wider than the question's header.
+
+    `alone=False` when most rows of the table are alone (会社名 | 所在地 items of a 項目 | 記入欄 table).
+    """
     for col in (t.acol, *(c for c, _ in t.choice_cols)):
         if col is not None and (sheet.value(row, col) or sheet.options_at(row, col)):
             return False
@@ -180,7 +190,7 @@ def _is_section_row(sheet: Sheet, merges: Merges, t: _Table, row: int, text: str
     c0, c1 = span_of(merges, row, t.qcol)
     h0, h1 = span_of(merges, t.row, t.qcol)
     merged_across = c1 - c0 > h1 - h0  # question cells merged like their header (B:C) are not headings
-    return len(filled) == 1 or merged_across or bool(id_text and _HEADING_ID.fullmatch(id_text))
+    return (alone and len(filled) == 1) or merged_across or bool(id_text and _HEADING_ID.fullmatch(id_text))
 
 
 def _starred_question(text: str) -> bool:
@@ -244,6 +254,7 @@ def _by_content(sheet: Sheet, labels: dict[int, str], roles: dict[str, int], fir
 
 
 def _tables(sheet: Sheet, merges: Merges, overrides: Overrides) -> list[_Table]:
+    """Every question table of the sheet: beside one another, or one under another with other columns."""
     header = find_header(sheet, merges)
     if header is None and overrides.question_col is None:
         return []
@@ -252,6 +263,59 @@ def _tables(sheet: Sheet, merges: Merges, overrides: Overrides) -> list[_Table]:
         row, depth = overrides.header_row, 1
         labels = labels_of(sheet, merges, row, 1)
         roles = assign(labels) if labels else {}
+    if overrides.header_row or overrides.question_col or not labels:
+        return _tables_at(sheet, merges, overrides, row, depth, roles, labels)
+    segments = {row: _tables_at(sheet, merges, overrides, row, depth, roles, labels)}
+    for r in _other_headers(sheet, range(row, row + depth)):
+        other = labels_of(sheet, merges, r, 1)
+        if found := _tables_at(sheet, merges, overrides, r, 1, assign(other), other):
+            segments[r] = found
+    tables: list[_Table] = []
+    for r in sorted(segments):
+        if tables and [t.columns() for t in segments[r]] == [t.columns() for t in tables[-len(segments[r]) :]]:
+            continue  # the same header again: one table goes on
+        end = r - 1
+        while end > r - 3 and tables and end >= tables[-1].first and _single(sheet, end):
+            end -= 1  # the next table's title ("2. セキュリティ") is not the last item of this one
+        tables = [replace(t, last=min(t.last, end)) for t in tables] + segments[r]
+    return tables
+
+
+def _asks(text: str) -> bool:
+    core = _TRAILING_NOTE.sub("", text.strip()).rstrip("。. ")
+    return bool(QUESTION_END.search(core) or QUESTION_START.match(core))
+
+
+def _single(sheet: Sheet, row: int) -> bool:
+    return sum(1 for v in sheet.cells[row - 1] if v) == 1 if 1 <= row <= sheet.n_rows else False
+
+
+def _other_headers(sheet: Sheet, skip: range) -> list[int]:
+    """Other rows that are headers too (short cells naming a question and an answer column): 基本情報
+    above the security questions, or a second part with other columns further down."""
+    rows = []
+    for r in range(1, sheet.n_rows + 1):
+        if r in skip:
+            continue
+        cells = [v for v in sheet.cells[r - 1] if v and len(v) <= 30]
+        if len(cells) < 2 or not any(role_score(v, "question") >= 30 for v in cells):
+            continue
+        if any(role_score(v, "answer") >= 25 or role_score(v, "remarks") >= 25 for v in cells):
+            rows.append(r)
+    return rows
+
+
+def _tables_at(
+    sheet: Sheet,
+    merges: Merges,
+    overrides: Overrides,
+    row: int,
+    depth: int,
+    roles: dict[str, int],
+    labels: dict[int, str],
+) -> list[_Table]:
+    if "question" not in roles and overrides.question_col is None:
+        return []
     if not labels:
         ranges = [(1, max(sheet.n_cols, overrides.question_col or 1))]
     else:
@@ -327,7 +391,14 @@ def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) ->
         default_vocab = options_in(t.labels.get(t.acol, "")) if t.acol else ()
         if not default_vocab and t.acol:
             default_vocab = options_in_lines(instructions)
-    for r in range(t.first, sheet.n_rows + 1):
+    rows = range(t.first, min(t.last, sheet.n_rows) + 1)
+    asked = [r for r in rows if sheet.value(r, t.qcol)]
+    singles = sum(1 for r in asked if sum(1 for c in t.cells(sheet, r) if c) == 1)
+    alone = singles * 2 <= len(asked)  # a heading is alone on its row only where questions are not...
+    heads = {  # ...or where a question follows it: "ログ管理" above "ログを取得していますか。"
+        a for a, b in pairwise(asked) if _asks(sheet.value(b, t.qcol)) and not _asks(sheet.value(a, t.qcol))
+    }
+    for r in rows:
         text = sheet.value(r, t.qcol).strip()
         id_text = normalise(sheet.value(r, t.id_col)) if t.id_col else ""
         for c in t.section_cols:
@@ -356,7 +427,10 @@ def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) ->
         if (
             not sub_item
             and not t.section_cols
-            and (_is_section_row(sheet, merges, t, r, text, id_text) or _is_parent_id(sheet, t, r, text, id_text))
+            and (
+                _is_section_row(sheet, merges, t, r, text, id_text, alone or r in heads)
+                or _is_parent_id(sheet, t, r, text, id_text)
+            )
         ):
             row_section, parent = text, ""
             sections.append(r)

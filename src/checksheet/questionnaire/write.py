@@ -115,13 +115,14 @@ def plan(
 
     Returns the plan and the cells that a first answer already claimed (a remarks cell merged over two rows).
     """
-    by_table = {(lay.sheet, lay.question_col): lay for lay in layouts}
+    # tables side by side share rows, tables one under another share columns: a question names its table
+    table_of = {(q.sheet, q.row, q.col): lay for lay in layouts for q in lay.questions}
     only = {lay.sheet: lay for lay in layouts}
     sheets = {s.name: s for s in book.sheets}
     out: Plan = {}
     claimed: list[tuple[str, int, int]] = []
     for a in answers:
-        lay = by_table.get((a.question.sheet, a.question.col)) or only[a.question.sheet]
+        lay = table_of.get((a.question.sheet, a.question.row, a.question.col)) or only[a.question.sheet]
         sheet = sheets[a.question.sheet]
         row = a.question.row
         value, remark = a.answer, a.explanation
