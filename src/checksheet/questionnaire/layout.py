@@ -14,23 +14,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from checksheet.errors import InputError
 from checksheet.model import Text
 from checksheet.questionnaire.header import (
     Merges,
-    assign,
-    blocks_of,
-    find_header,
-    labels_of,
-    role_score,
     span_of,
 )
 from checksheet.questionnaire.read import Book, Sheet
+from checksheet.questionnaire.tables import (
+    QUESTION_END,
+    QUESTION_START,
+    TRAILING_NOTE,
+    Table,
+    asks,
+    tables_of,
+)
+from checksheet.questionnaire.tables import Overrides as Overrides  # the CLI's overrides, part of this API
 from checksheet.questionnaire.tokens import normalise
-from checksheet.questionnaire.vocab import is_option, is_placeholder, options_in, options_in_lines
+from checksheet.questionnaire.vocab import is_placeholder, options_in, options_in_lines
 
 INSTRUCTION_SHEET = re.compile(
     r"記入方法|記入要領|記入上の注意|注意事項|説明|使い方|はじめに|表紙|改訂履歴|目次|要領|手引|ご案内|お願い|留意事項|凡例|"
@@ -52,22 +56,6 @@ NOTE_ROW = re.compile(
     r"^(?:[※＊*]|\(?注[)）:：\d]|（注|備考[:：]|以上$|以上です|ご協力|note[s]?\s*[:：]|end of |thank you)", re.I
 )
 #: Endings of what a question or check item asks: 〜ですか, 〜していること, 〜している, 〜の有無, "?".
-QUESTION_END = re.compile(
-    r"(か|か。|か？|\?|？|こと|こと。|いること|ください|下さい|ますか|ですか|いる|ある|有無|か否か)$"
-)
-QUESTION_START = re.compile(
-    r"^(?:describe|provide|explain|list|state|please|do|does|is|are|has|have|can|will|how|what|when|where|which|who)\b",
-    re.I,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Overrides:
-    sheet: str | None = None
-    header_row: int | None = None
-    question_col: int | None = None
-    answer_col: int | None = None
-    remarks_col: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +113,6 @@ def parse_col(value: str) -> int:
     )
 
 
-_TRAILING_NOTE = re.compile(r"[（(][^（()）]*[)）]\s*[。.]?$")
 _HEADING_ID = re.compile(r"第[0-9０-９]+[章節]?|[0-9０-９]+[.．]|[A-Z]\.?|[IVX]+\.?")
 _MARKS = "○◯〇✓✔レ"
 #: A number or a 【heading】 written inside the question cell when the sheet has no column for it.
@@ -149,32 +136,8 @@ def _split_cell(text: str) -> tuple[str, str, str]:
     return number, heading, text.strip()
 
 
-@dataclass(frozen=True, slots=True)
-class _Table:
-    """One question table of a sheet: its header, its columns and the columns it spans."""
-
-    row: int
-    depth: int
-    first: int  # first data row
-    cols: tuple[int, int]
-    labels: dict[int, str]
-    qcol: int
-    acol: int | None
-    rcol: int | None
-    id_col: int | None
-    section_cols: tuple[int, ...]
-    choice_cols: tuple[tuple[int, str], ...]
-    last: int = 1 << 30  # last data row: a table with other columns may start below
-
-    def columns(self) -> tuple[object, ...]:
-        return (self.cols, self.qcol, self.acol, self.rcol, self.id_col, self.section_cols, self.choice_cols)
-
-    def cells(self, sheet: Sheet, row: int) -> tuple[str, ...]:
-        return sheet.cells[row - 1][self.cols[0] - 1 : self.cols[1]] if row <= sheet.n_rows else ()
-
-
 def _is_section_row(
-    sheet: Sheet, merges: Merges, t: _Table, row: int, text: str, id_text: str, alone: bool = True
+    sheet: Sheet, merges: Merges, t: Table, row: int, text: str, id_text: str, alone: bool = True
 ) -> bool:
     """大項目 rows: short text that asks nothing, alone on its row or merged wider than the question's header.
 
@@ -183,7 +146,7 @@ def _is_section_row(
     for col in (t.acol, *(c for c, _ in t.choice_cols)):
         if col is not None and (sheet.value(row, col) or sheet.options_at(row, col)):
             return False
-    core = _TRAILING_NOTE.sub("", text).rstrip("。. ")
+    core = TRAILING_NOTE.sub("", text).rstrip("。. ")
     if len(text) > 40 or QUESTION_END.search(core) or QUESTION_START.match(core):
         return False
     filled = [c for c in t.cells(sheet, row) if c]
@@ -199,7 +162,7 @@ def _starred_question(text: str) -> bool:
     return text[:1] in "*＊" and bool(QUESTION_END.search(core.rstrip("。. ")) or QUESTION_START.match(core))
 
 
-def _is_parent_id(sheet: Sheet, t: _Table, row: int, text: str, id_text: str) -> bool:
+def _is_parent_id(sheet: Sheet, t: Table, row: int, text: str, id_text: str) -> bool:
     """ "1 | 組織的対策" above "1.1 | ...": a number the next numbered rows extend heads a section."""
     if not id_text or not t.id_col or QUESTION_END.search(text.rstrip("。. ")) or QUESTION_START.match(text):
         return False
@@ -211,158 +174,7 @@ def _is_parent_id(sheet: Sheet, t: _Table, row: int, text: str, id_text: str) ->
     return False
 
 
-def _choices(sheet: Sheet, t: _Table, taken: set[int]) -> tuple[int, tuple[tuple[int, str], ...]]:
-    """(extra header rows, columns) of a "該当欄に○" table: はい | いいえ | 該当なし, each its own column.
-
-    The words sit in the header's last row or in a row of their own just below it.
-    """
-    for r, extra in ((t.row + t.depth - 1, 0), (t.row + t.depth, 1)):
-        if extra and sheet.value(r, t.qcol):
-            break
-        run: list[tuple[int, str]] = []
-        best: list[tuple[int, str]] = []
-        for c in range(t.cols[0], t.cols[1] + 1):
-            v = sheet.value(r, c)
-            if c not in taken and is_option(v):
-                run.append((c, v))
-                best = max(best, run, key=len)
-            else:
-                run = []
-        if len(best) >= 2:
-            return extra, tuple(best)
-    return 0, ()
-
-
-def _by_content(sheet: Sheet, labels: dict[int, str], roles: dict[str, int], first: int) -> dict[str, int]:
-    """Roles again when another question-like column ("内容" beside "項目", "Description" beside "Item")
-    holds much longer text than the one the header words chose: questions are sentences."""
-    chosen = roles.get("question")
-    if chosen is None:
-        return roles
-
-    def length(col: int) -> float:  # in half-width columns: 質問 and its English translation weigh alike
-        texts = [v for r in range(first, min(first + 30, sheet.n_rows + 1)) if (v := sheet.value(r, col))]
-        return sum(sum(1 if c.isascii() else 2 for c in t) for t in texts) / len(texts) if texts else 0.0
-
-    if length(chosen) >= 12:
-        return roles  # the chosen column holds text, not numbers or short labels
-    others = [c for c, text in labels.items() if c != chosen and role_score(text, "question") >= 20]
-    best = max(others, key=length, default=None)
-    if best is not None and length(best) >= 2 * max(length(chosen), 4.0):
-        return assign(labels, question=best)
-    return roles
-
-
-def _tables(sheet: Sheet, merges: Merges, overrides: Overrides) -> list[_Table]:
-    """Every question table of the sheet: beside one another, or one under another with other columns."""
-    header = find_header(sheet, merges)
-    if header is None and overrides.question_col is None:
-        return []
-    row, depth, roles, labels = header if header else (overrides.header_row or 1, 1, {}, {})
-    if overrides.header_row:
-        row, depth = overrides.header_row, 1
-        labels = labels_of(sheet, merges, row, 1)
-        roles = assign(labels) if labels else {}
-    if overrides.header_row or overrides.question_col or not labels:
-        return _tables_at(sheet, merges, overrides, row, depth, roles, labels)
-    segments = {row: _tables_at(sheet, merges, overrides, row, depth, roles, labels)}
-    for r in _other_headers(sheet, range(row, row + depth)):
-        other = labels_of(sheet, merges, r, 1)
-        if found := _tables_at(sheet, merges, overrides, r, 1, assign(other), other):
-            segments[r] = found
-    tables: list[_Table] = []
-    for r in sorted(segments):
-        if tables and [t.columns() for t in segments[r]] == [t.columns() for t in tables[-len(segments[r]) :]]:
-            continue  # the same header again: one table goes on
-        end = r - 1
-        while end > r - 3 and tables and end >= tables[-1].first and _single(sheet, end):
-            end -= 1  # the next table's title ("2. セキュリティ") is not the last item of this one
-        tables = [replace(t, last=min(t.last, end)) for t in tables] + segments[r]
-    return tables
-
-
-def _asks(text: str) -> bool:
-    core = _TRAILING_NOTE.sub("", text.strip()).rstrip("。. ")
-    return bool(QUESTION_END.search(core) or QUESTION_START.match(core))
-
-
-def _single(sheet: Sheet, row: int) -> bool:
-    return sum(1 for v in sheet.cells[row - 1] if v) == 1 if 1 <= row <= sheet.n_rows else False
-
-
-def _other_headers(sheet: Sheet, skip: range) -> list[int]:
-    """Other rows that are headers too (short cells naming a question and an answer column): 基本情報
-    above the security questions, or a second part with other columns further down."""
-    rows = []
-    for r in range(1, sheet.n_rows + 1):
-        if r in skip:
-            continue
-        cells = [v for v in sheet.cells[r - 1] if v and len(v) <= 30]
-        if len(cells) < 2 or not any(role_score(v, "question") >= 30 for v in cells):
-            continue
-        if any(role_score(v, "answer") >= 25 or role_score(v, "remarks") >= 25 for v in cells):
-            rows.append(r)
-    return rows
-
-
-def _tables_at(
-    sheet: Sheet,
-    merges: Merges,
-    overrides: Overrides,
-    row: int,
-    depth: int,
-    roles: dict[str, int],
-    labels: dict[int, str],
-) -> list[_Table]:
-    if "question" not in roles and overrides.question_col is None:
-        return []
-    if not labels:
-        ranges = [(1, max(sheet.n_cols, overrides.question_col or 1))]
-    else:
-        ranges = blocks_of(labels, roles["question"]) if "question" in roles else [(1, max(labels))]
-    if overrides.question_col:
-        ranges = [
-            next(
-                ((a, b) for a, b in ranges if a <= overrides.question_col <= b),
-                (1, max(ranges[-1][1], overrides.question_col)),
-            )
-        ]
-    tables = []
-    for a, b in ranges:
-        own = {c: v for c, v in labels.items() if a <= c <= b}
-        own_roles = _by_content(sheet, own, assign(own) if own != labels else roles, row + depth)
-        qcol = overrides.question_col or own_roles.get("question")
-        if qcol is None:
-            continue
-        acol = overrides.answer_col or own_roles.get("answer")
-        rcol = overrides.remarks_col or own_roles.get("remarks")
-        if rcol is not None and acol is None and overrides.remarks_col is None:
-            acol, rcol = rcol, None  # a lone "回答/補足" column is where the answer goes
-        id_col = own_roles.get("id")
-        if id_col is not None and overrides.question_col and id_col > overrides.question_col:
-            id_col = None
-        section_cols = tuple(
-            c
-            for c, text in sorted(own.items())
-            if c not in (qcol, acol, rcol, id_col) and role_score(text, "section") >= 20
-        )
-        t = _Table(row, depth, row + depth, (a, b), own, qcol, acol, rcol, id_col, section_cols, ())
-        if overrides.answer_col is None:
-            taken = {c for c in (qcol, rcol, *section_cols) if c is not None}  # "No" may be a choice, not 項番
-            extra, choice_cols = _choices(sheet, t, taken)
-            if choice_cols:
-                # the choices are the answer; a lone 備考 column taken for the answer is the remarks again
-                cols = {c for c, _ in choice_cols}
-                remarks = rcol if rcol is not None else (acol if acol not in cols else None)
-                if id_col in cols:
-                    ids = [(role_score(v, "id"), c) for c, v in own.items() if c not in cols | {qcol, remarks}]
-                    id_col = max((x for x in ids if x[0] > 0), default=(0, None))[1]
-                t = replace(t, first=t.first + extra, choice_cols=choice_cols, acol=None, rcol=remarks, id_col=id_col)
-        tables.append(t)
-    return tables
-
-
-def _mark(sheet: Sheet, t: _Table, instructions: str) -> str:
+def _mark(sheet: Sheet, t: Table, instructions: str) -> str:
     """What a "該当欄に○" table wants in the chosen column: the mark its header or instructions name."""
     words = {w for _, w in t.choice_cols}
     text = " ".join(
@@ -375,7 +187,7 @@ def _mark(sheet: Sheet, t: _Table, instructions: str) -> str:
     return "○" if any(not w.isascii() for w in words) or not text.isascii() else "X"
 
 
-def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) -> SheetLayout:
+def _detect_table(sheet: Sheet, merges: Merges, t: Table, instructions: str) -> SheetLayout:
     header_text = " ".join(t.labels.values())
     header_question = normalise(t.labels.get(t.qcol, ""))
     questions: list[Question] = []
@@ -396,7 +208,7 @@ def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) ->
     singles = sum(1 for r in asked if sum(1 for c in t.cells(sheet, r) if c) == 1)
     alone = singles * 2 <= len(asked)  # a heading is alone on its row only where questions are not...
     heads = {  # ...or where a question follows it: "ログ管理" above "ログを取得していますか。"
-        a for a, b in pairwise(asked) if _asks(sheet.value(b, t.qcol)) and not _asks(sheet.value(a, t.qcol))
+        a for a, b in pairwise(asked) if asks(sheet.value(b, t.qcol)) and not asks(sheet.value(a, t.qcol))
     }
     for r in rows:
         text = sheet.value(r, t.qcol).strip()
@@ -481,7 +293,7 @@ def _detect_table(sheet: Sheet, merges: Merges, t: _Table, instructions: str) ->
 def detect(sheet: Sheet, overrides: Overrides = Overrides(), instructions: str = "") -> list[SheetLayout]:
     """The layout of each question table of one sheet (tables side by side are separate); [] when none."""
     merges = Merges.of(sheet)
-    return [_detect_table(sheet, merges, t, instructions) for t in _tables(sheet, merges, overrides)]
+    return [_detect_table(sheet, merges, t, instructions) for t in tables_of(sheet, merges, overrides)]
 
 
 def _common(options: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
@@ -519,7 +331,7 @@ def detect_book(book: Book, overrides: Overrides = Overrides()) -> list[SheetLay
     tables = {}
     for s in candidates:  # the header search is the costly part: once per sheet
         merges = Merges.of(s)
-        tables[s.name] = (s, merges, _tables(s, merges, overrides))
+        tables[s.name] = (s, merges, tables_of(s, merges, overrides))
     found = {name: any(_detect_table(s, m, t, "").questions for t in ts) for name, (s, m, ts) in tables.items()}
     others = [s for s in book.sheets if not s.hidden and not found.get(s.name)]
     instructions = instructions_text(book, (s for s in others if not INSTRUCTION_SHEET.search(s.name)))
