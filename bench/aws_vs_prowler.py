@@ -7,7 +7,7 @@ counting WSGI middleware) seeded with the demo's Acme SaaS (x1, or x10: ten time
 and the IAM users), and scans the same two regions as a subprocess under `/usr/bin/time -v`
 (wall clock, maximum resident set size). Prowler is installed from PyPI into its own virtual
 environment (bench/out/prowler-venv, kept between runs) and restricted to the checks for the
-areas checksheet covers (/work/shared/bench/prowler-checks-by-area.json, or --checks-file),
+areas checksheet covers (bench/data/prowler_checks_by_area.json, or --checks-file),
 with `--aws-retries-max-attempts 0`, its fastest setting against moto.
 
 S3 Control: botocore puts the account id before the endpoint host, which cannot resolve on
@@ -44,8 +44,8 @@ from checksheet.demo.server import EmulatedAws, RequestCounts, emulated_environ
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PROWLER_VENV = OUT / "prowler-venv"
-PROWLER_SPEC = "prowler==5.46.0"  # the version /work/shared/bench/prowler-vs-moto.md measured
-CHECKS_FILE = Path("/work/shared/bench/prowler-checks-by-area.json")
+PROWLER_SPEC = "prowler==5.46.0"  # the version whose reference figures the issue quotes
+CHECKS_FILE = Path(__file__).resolve().parent / "data" / "prowler_checks_by_area.json"
 TIME = "/usr/bin/time"
 S3_CONTROL_HOST = "s3-control.bench.invalid"  # .invalid never resolves: only the proxy can answer it
 
