@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from checksheet import catalog, checks, ledger
 from checksheet.checks import records as record_checks
+from checksheet.collectors import aws as aws_collectors
 from checksheet.config import Settings
 from checksheet.evaluate import evaluate
 from checksheet.inventory import Inventory
@@ -56,6 +58,24 @@ def record_scan(
     checkpoint.checkpoint_if_due(store, keys.load_key(settings), every=1)
     statuses = refresh_statuses(store, settings)
     return ScanResult(scan, tuple(findings), tuple(statuses))
+
+
+def scan_aws(
+    store: Store,
+    settings: Settings,
+    access: aws_collectors.Access,
+    regions: Sequence[str],
+    on_progress: aws_collectors.Progress | None = None,
+    *,
+    scope_extra: dict[str, Any] | None = None,
+) -> tuple[aws_collectors.Collection, ScanResult]:
+    """Collect the AWS accounts `access` reaches and record the scan (what `scan aws` and the demo run)."""
+    started = datetime.now(UTC)
+    collection = aws_collectors.scan(access, regions, on_progress)
+    scope = {"accounts": list(collection.accounts), "regions": list(collection.regions), "profile": access.profile,
+             "role_arns": list(access.role_arns), "org_role": access.org_role, "requests": collection.requests,
+             **(scope_extra or {})}
+    return collection, record_scan(store, settings, "aws", collection.inventory, scope=scope, started_at=started)
 
 
 def record_policy(settings: Settings | None) -> Resource:

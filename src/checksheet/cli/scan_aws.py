@@ -6,7 +6,6 @@ import re
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, assert_never
 
@@ -19,8 +18,10 @@ from checksheet.cli.findings import STATUS_STYLE, scan_app
 from checksheet.cli.output import Format, LangChoice, console, err_console, print_json, say, table
 from checksheet.collectors import aws
 from checksheet.collectors.aws import policy as aws_policy
+from checksheet.config import Settings
 from checksheet.errors import UsageError
 from checksheet.model import Finding, Lang, Status, Text
+from checksheet.store import Store
 
 aws_app = typer.Typer(help="AWS helpers: the read-only IAM policy a scan needs.", no_args_is_help=True)
 
@@ -67,8 +68,10 @@ def _access(profile: str | None, role_arns: list[str], org_role: str | None, ext
                       workers=workers)
 
 
-def _collect(access: aws.Access, regions: tuple[str, ...], lang: Lang) -> aws.Collection:
-    """Collect with a progress bar on stderr (only on a terminal: stdout stays machine-readable)."""
+def _collect(
+    store: Store, cfg: Settings, access: aws.Access, regions: tuple[str, ...], lang: Lang
+) -> tuple[aws.Collection, run.ScanResult]:
+    """Scan with a progress bar on stderr (only on a terminal: stdout stays machine-readable)."""
     label = "AWS を収集中" if lang == "ja" else "Collecting AWS"
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[what]}", style="dim"), TimeElapsedColumn(),
@@ -78,7 +81,7 @@ def _collect(access: aws.Access, regions: tuple[str, ...], lang: Lang) -> aws.Co
         def tick(done: int, total: int, what: str) -> None:
             bar.update(task, completed=done, total=total or None, what=what[-60:])
 
-        return aws.scan(access, regions, tick)
+        return run.scan_aws(store, cfg, access, regions, tick)
 
 
 def _summary(scan: run.ScanResult, collection: aws.Collection, findings: list[Finding],
@@ -125,11 +128,8 @@ def scan_aws(
     store = context.store(cfg)
     access = _access(profile, role_arn, org_role, external_id, workers)
     wanted = _regions(regions, cfg.aws_regions)
-    started, clock = datetime.now(UTC), time.monotonic()
-    collection = _collect(access, wanted, out_lang)
-    scope = {"accounts": list(collection.accounts), "regions": list(collection.regions), "profile": profile,
-             "role_arns": list(role_arn), "org_role": org_role, "requests": collection.requests}
-    result = run.record_scan(store, cfg, "aws", collection.inventory, scope=scope, started_at=started)
+    clock = time.monotonic()
+    collection, result = _collect(store, cfg, access, wanted, out_lang)
     findings = [f for f in result.findings if f.provider == "aws"]
     summary = _summary(result, collection, findings, time.monotonic() - clock)
     if format is Format.JSON:

@@ -11,7 +11,6 @@ import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -106,17 +105,13 @@ def _since(now: RequestCounts, before: RequestCounts) -> RequestCounts:
 
 
 def _scan(store: Store, cfg: Settings, endpoint: str, progress: Progress) -> run.ScanResult:
-    started = datetime.now(UTC)
-
     def tick(done: int, total: int, label: str) -> None:
         progress(Stage.SCAN, done, total, label)
 
     with aws_env(endpoint, PRIMARY):
-        collection = aws_collectors.scan(aws_collectors.Access(), cfg.aws_regions, tick)
-    # The scope `scan aws` records, marked as the demo's emulated account.
-    scope = {"accounts": list(collection.accounts), "regions": list(collection.regions), "profile": None,
-             "role_arns": [], "org_role": None, "requests": collection.requests, "emulated": True}
-    return run.record_scan(store, cfg, "aws", collection.inventory, scope=scope, started_at=started)
+        _, result = run.scan_aws(store, cfg, aws_collectors.Access(), cfg.aws_regions, tick,
+                                 scope_extra={"emulated": True})
+    return result
 
 
 def _sample(into: Path) -> Path:
