@@ -69,13 +69,26 @@ def scan_aws(
     *,
     scope_extra: dict[str, Any] | None = None,
 ) -> tuple[aws_collectors.Collection, ScanResult]:
-    """Collect the AWS accounts `access` reaches and record the scan (what `scan aws` and the demo run)."""
+    """Collect the AWS accounts `access` reaches and record the scan (what the demo runs)."""
     started = datetime.now(UTC)
     collection = aws_collectors.scan(access, regions, on_progress)
+    return collection, record_aws(store, settings, access, collection, started, scope_extra=scope_extra)
+
+
+def record_aws(
+    store: Store,
+    settings: Settings,
+    access: aws_collectors.Access,
+    collection: aws_collectors.Collection,
+    started: datetime,
+    *,
+    scope_extra: dict[str, Any] | None = None,
+) -> ScanResult:
+    """Record an AWS collection (`scan aws` collects in the background while the store opens, then calls this)."""
     scope = {"accounts": list(collection.accounts), "regions": list(collection.regions), "profile": access.profile,
              "role_arns": list(access.role_arns), "org_role": access.org_role, "requests": collection.requests,
              **(scope_extra or {})}
-    return collection, record_scan(store, settings, "aws", collection.inventory, scope=scope, started_at=started)
+    return record_scan(store, settings, "aws", collection.inventory, scope=scope, started_at=started)
 
 
 def record_policy(settings: Settings | None) -> Resource:

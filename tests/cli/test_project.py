@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,22 @@ from tests.cli_runner import invoke
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     result = invoke(capsys, "--version")
     assert result.code == 0 and result.out.startswith("checksheet ")
+
+
+def test_loading_the_cli_loads_no_database_cloud_or_workbook_library() -> None:
+    """Commands import what they need when they run: `--help` stays quick, and `scan aws` can call AWS
+    while SQLAlchemy loads."""
+    heavy = ("sqlalchemy", "alembic", "botocore", "boto3", "cryptography", "openpyxl", "numpy", "sudachipy")
+    code = "import sys, checksheet.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert not [m for m in heavy if f"'{m}'" in loaded], loaded
+
+
+def test_the_cli_spells_the_seal_chunk_size_as_the_ledger_does() -> None:
+    from checksheet.cli import ledger_cmds
+    from checksheet.ledger import seal
+
+    assert ledger_cmds.CHUNK_SIZE == seal.CHUNK_SIZE
 
 
 def test_init_creates_config_and_sqlite_in_wal_mode(project: Settings, capsys: pytest.CaptureFixture[str]) -> None:

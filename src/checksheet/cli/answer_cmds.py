@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperGroup
 
-from checksheet import catalog, run
 from checksheet.cli import context
 from checksheet.cli.output import Format, console, err_console, print_json, say, table
 from checksheet.model import Lang, Text
@@ -166,6 +165,7 @@ def sheet(
     """Answer the workbook SHEET into a copy, with a review sheet."""
     cfg = context.settings()
     out_lang = context.lang(None if lang is AnswerLang.AUTO else lang.value, cfg)
+    from checksheet import run
     from checksheet.questionnaire import service
 
     overrides = _overrides(sheet_name, question_col, answer_col, remarks_col, header_row)
@@ -256,6 +256,7 @@ def import_reviewed_cmd(
     cfg = context.settings()
     store = context.store(cfg)
     who = reviewer or getpass.getuser()
+    from checksheet import catalog
     from checksheet.questionnaire.library import import_reviewed
 
     result = import_reviewed(store, path, who, tuple(catalog.catalog()))

@@ -6,7 +6,6 @@ from typing import Any
 
 import typer
 
-from checksheet import catalog
 from checksheet.cli import context
 from checksheet.cli.output import Format, LangChoice, console, headings, print_json, table
 from checksheet.errors import UsageError
@@ -52,6 +51,8 @@ def controls(
     format: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
 ) -> None:
     """List the controls; `controls show ID` prints one in full."""
+    from checksheet import catalog
+
     if ctx.invoked_subcommand is not None:
         return
     out_lang = context.lang(lang)
@@ -77,6 +78,8 @@ def show(
     format: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
 ) -> None:
     """Print one control: requirement, questions it answers, mappings, evidence."""
+    from checksheet import catalog
+
     found = catalog.catalog().get(control_id.upper())
     if found is None:
         raise UsageError(f"unknown control {control_id!r}", ja=f"コントロール {control_id!r} はありません")

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from checksheet import catalog
 from checksheet.cli import context
 from checksheet.cli.output import LangChoice, console, err_console, headings, state_label, table
 from checksheet.model import ControlState, Lang, Status, Text
@@ -88,6 +87,7 @@ def demo(
 
 
 def _print(outcome: Outcome, lang: Lang, shown_dir: Path) -> None:
+    from checksheet import catalog
     from checksheet.demo.runner import Stage
 
     findings = outcome.scan.findings

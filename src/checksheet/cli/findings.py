@@ -9,7 +9,6 @@ from enum import StrEnum
 
 import typer
 
-from checksheet import catalog, checks, run
 from checksheet.cli import context
 from checksheet.cli.output import LangChoice, console, print_json, table
 from checksheet.model import Finding, Status
@@ -42,6 +41,8 @@ def findings(
     ),
 ) -> None:
     """List the findings of the newest scans and of the kept records."""
+    from checksheet import run
+
     cfg = context.settings()
     out_lang = context.lang(lang, cfg)
     current, observed = run.current_findings(context.store(cfg), cfg)
@@ -49,6 +50,7 @@ def findings(
     if format is FindingsFormat.JSON:
         print_json([f.to_json(out_lang) for f in selected])
     elif format is FindingsFormat.OCSF:
+        from checksheet import catalog, checks
         from checksheet.report.ocsf import to_ocsf
 
         controls, titles, now = catalog.catalog(), checks.by_id(), datetime.now(UTC)

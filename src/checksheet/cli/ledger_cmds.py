@@ -8,7 +8,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -16,10 +16,14 @@ from checksheet.cli import context
 from checksheet.cli.output import Format, LangChoice, console, print_json, say, table
 from checksheet.config import Settings
 from checksheet.errors import InputError, IntegrityError, UsageError
-from checksheet.ledger import NewEntry, append_many, checkpoint, export, keys, prove, seal, signing, verify
-from checksheet.ledger.append import parse_events
 from checksheet.model import Text
-from checksheet.store import Store
+
+if TYPE_CHECKING:  # the ledger (SQLAlchemy, cryptography) loads when a ledger command runs
+    from checksheet.ledger import seal, signing, verify
+    from checksheet.store import Store
+
+#: seal.CHUNK_SIZE, spelt out so that `--help` needs no database layer (a test holds them equal).
+CHUNK_SIZE = 1 << 20
 
 ledger_app = typer.Typer(
     help="The tamper-evident ledger: append audit events, verify, prove, sign checkpoints, seal log files.",
@@ -31,8 +35,10 @@ def default_actor() -> str:
     return f"{getpass.getuser()}@{socket.gethostname()}"
 
 
-def _signed_if_due(store: Store, cfg: Settings, *, every: int = checkpoint.EVERY_ENTRIES) -> None:
-    made = checkpoint.checkpoint_if_due(store, keys.load_key(cfg), every=every)
+def _signed_if_due(store: Store, cfg: Settings, *, every: int | None = None) -> None:
+    from checksheet.ledger import checkpoint, keys
+
+    made = checkpoint.checkpoint_if_due(store, keys.load_key(cfg), every=every or checkpoint.EVERY_ENTRIES)
     if made is not None and made.created:
         say(Text(ja="チェックポイントに署名しました(ツリーサイズ {n})", en="Signed a checkpoint (tree size {n})"),
             cfg.lang, n=made.signed.tree_size)
@@ -56,6 +62,9 @@ def append_cmd(
     format: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
 ) -> None:
     """Append audit events, such as your services' application audit logs, to the ledger."""
+    from checksheet.ledger import NewEntry, append_many
+    from checksheet.ledger.append import parse_events
+
     cfg = context.settings()
     if jsonl is not None:
         if kind or actor or data:
@@ -82,6 +91,8 @@ def append_cmd(
 
 
 def _exported(against: list[str]) -> list[tuple[str, signing.SignedCheckpoint]]:
+    from checksheet.ledger import export
+
     return [cp for dest in against for cp in export.load(dest)]
 
 
@@ -94,6 +105,8 @@ def verify_cmd(
     format: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
 ) -> None:
     """Recompute every hash, link and checkpoint; exit 3 naming the first bad entry."""
+    from checksheet.ledger import keys, verify
+
     cfg = context.settings()
     store = context.store(cfg)
     result = verify.verify(store, keys.public_key(cfg, public_key), _exported(against))
@@ -109,6 +122,8 @@ def verify_cmd(
 @ledger_app.command("prove")
 def prove_cmd(seq: int = typer.Argument(..., help="The entry's sequence number.")) -> None:
     """Print one entry's RFC 9162 inclusion proof in the newest signed checkpoint (JSON)."""
+    from checksheet.ledger import checkpoint, prove
+
     cfg = context.settings()
     store = context.store(cfg)
     latest = checkpoint.latest(store)
@@ -123,6 +138,8 @@ def checkpoint_cmd(
     format: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
 ) -> None:
     """Sign a checkpoint (tree size, Merkle root, time); --export writes them out."""
+    from checksheet.ledger import checkpoint, export, keys
+
     cfg = context.settings()
     key = keys.load_key(cfg)
     if key is None:
@@ -150,6 +167,8 @@ def checkpoint_cmd(
 
 
 def _all_checkpoints(store: Store) -> list[verify.StoredCheckpoint]:
+    from checksheet.ledger import verify
+
     with store.engine.connect() as conn:
         return verify.stored_checkpoints(conn)
 
@@ -160,6 +179,8 @@ def export_cmd(
     format: str = typer.Option("jsonl", "--format", help="jsonl (one entry with its inclusion proof per line)."),
 ) -> None:
     """Stream entries as JSON lines, each with its inclusion proof."""
+    from checksheet.ledger import checkpoint, prove
+
     if format != "jsonl":
         raise UsageError(f"unknown format {format!r}: only jsonl", ja=f"形式 {format!r} は使えません: jsonl のみです")
     cfg = context.settings()
@@ -179,6 +200,8 @@ def _lines(entries: Iterator[dict[str, Any]]) -> Iterator[str]:
 @ledger_app.command("export-key")
 def export_key() -> None:
     """Print the ledger's public key (PEM) for verifiers; the private key stays in .checksheet/."""
+    from checksheet.ledger import keys, signing
+
     cfg = context.settings()
     key = keys.load_key(cfg)
     if key is None:
@@ -190,11 +213,13 @@ def export_key() -> None:
 @ledger_app.command("seal")
 def seal_cmd(
     paths: list[Path] = typer.Argument(..., help="Log files (auditd, application audit logs, rotated .gz)."),
-    chunk_size: int = typer.Option(seal.CHUNK_SIZE, "--chunk-size", min=512, help="Bytes per sealed chunk."),
+    chunk_size: int = typer.Option(CHUNK_SIZE, "--chunk-size", min=512, help="Bytes per sealed chunk."),
     format: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
     lang: LangChoice | None = typer.Option(None, "--lang", help="ja or en."),
 ) -> None:
     """Seal log files into the ledger (size, SHA-256, chunk Merkle root); a grown log seals its new part."""
+    from checksheet.ledger import seal
+
     cfg = context.settings()
     store = context.store(cfg)
     reports = seal.seal_paths(store, paths, default_actor(), chunk_size=chunk_size)
@@ -209,6 +234,8 @@ def verify_seal_cmd(
     lang: LangChoice | None = typer.Option(None, "--lang", help="ja or en."),
 ) -> None:
     """Report sealed files changed, truncated, deleted or rotated away, from which chunk (exit 3)."""
+    from checksheet.ledger import seal
+
     cfg = context.settings()
     out_lang = context.lang(lang, cfg)
     reports = seal.verify_paths(context.store(cfg), paths or [])

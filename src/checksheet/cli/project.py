@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from checksheet import catalog, run
 from checksheet.cli import context
 from checksheet.cli.output import Format, LangChoice, console, headings, print_json, say, state_label, table
 from checksheet.config import CONFIG_FILE, DEFAULT_CONFIG
-from checksheet.ledger import keys
 from checksheet.model import ControlState, Text
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -16,6 +14,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 
 def init() -> None:
     """Create checksheet.toml and the database (SQLite in .checksheet/, or CHECKSHEET_DATABASE_URL)."""
+    from checksheet.ledger import keys
+
     cfg = context.settings()
     config_path = cfg.home / CONFIG_FILE
     created = not config_path.exists()
@@ -42,6 +42,8 @@ def status(
     domain: str | None = typer.Option(None, "--domain", help="Only controls of this domain, e.g. NET."),
 ) -> None:
     """Show each control's status: met, partial, not met, needs evidence or stale."""
+    from checksheet import catalog, run
+
     cfg = context.settings()
     out_lang = context.lang(lang, cfg)
     controls = catalog.catalog()

@@ -6,21 +6,20 @@ import sys
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from checksheet import run
 from checksheet.cli import context
 from checksheet.cli.ledger_cmds import default_actor
 from checksheet.cli.output import Format, console, print_json, say, table
 from checksheet.config import Settings
 from checksheet.errors import UsageError
-from checksheet.ledger import checkpoint, keys
 from checksheet.model import RecordKind, Text
-from checksheet.records import schemas, service, templates
-from checksheet.records.service import Record
-from checksheet.store import Store
+
+if TYPE_CHECKING:  # records (pydantic, SQLAlchemy) load when a record command runs
+    from checksheet.records.service import Record
+    from checksheet.store import Store
 
 
 class TemplateFormat(StrEnum):
@@ -42,6 +41,9 @@ def _today() -> date:
 
 def _stored(store: Store, cfg: Settings, added: list[Record]) -> None:
     """After a change: statuses recomputed, the new entries signed, and a line for the person."""
+    from checksheet import run
+    from checksheet.ledger import checkpoint, keys
+
     run.refresh_statuses(store, cfg)
     checkpoint.checkpoint_if_due(store, keys.load_key(cfg), every=1)
     kind = LABEL[added[0].kind]
@@ -49,8 +51,15 @@ def _stored(store: Store, cfg: Settings, added: list[Record]) -> None:
         cfg.lang, n=len(added), kind=kind.get(cfg.lang), seqs=", ".join(str(r.ledger_seq) for r in added[:5]))
 
 
-def _add(fields: dict[str, Any], model: type[schemas.RecordIn], source: str) -> None:
+def _add(fields: dict[str, Any], kind: RecordKind, source: str) -> None:
+    from checksheet.records import schemas, service
+
     cfg = context.settings()
+    models: dict[RecordKind, type[schemas.RecordIn]] = {
+        RecordKind.DRILL: schemas.DrillIn, RecordKind.ASSESSMENT: schemas.AssessmentIn,
+        RecordKind.ATTESTATION: schemas.AttestationIn, RecordKind.EVIDENCE_FILE: schemas.EvidenceIn,
+    }
+    model = models[kind]
     item = schemas.validate(model, {k: v for k, v in fields.items() if v not in (None, [], "")}, source)
     store = context.store(cfg)
     added = service.add_records(store, [item], default_actor())
@@ -76,6 +85,8 @@ def _common(app: typer.Typer, kind: RecordKind) -> None:
     @app.command("list")
     def list_cmd(format: Format = typer.Option(Format.TABLE, "--format", help="table or json.")) -> None:
         """List the records, newest first."""
+        from checksheet.records import service
+
         records = service.list_records(context.store(), kind)
         if format is Format.JSON:
             print_json([r.to_json() for r in records])
@@ -91,6 +102,8 @@ def _common(app: typer.Typer, kind: RecordKind) -> None:
         format: Format = typer.Option(Format.TABLE, "--format", help="table or json."),
     ) -> None:
         """Show one record in full."""
+        from checksheet.records import service
+
         record = service.get_record(context.store(), record_id, kind)
         if format is Format.JSON:
             print_json(record.to_json())
@@ -106,6 +119,8 @@ def _common(app: typer.Typer, kind: RecordKind) -> None:
     @app.command("import")
     def import_cmd(file: Path = typer.Argument(..., help="A filled-in template (.csv or .xlsx).")) -> None:
         """Import records from a filled-in template: every row is checked first; a bad one imports nothing."""
+        from checksheet.records import service, templates
+
         cfg = context.settings()
         items = templates.parse(kind, templates.read_rows(file, kind), file.name)
         store = context.store(cfg)
@@ -117,6 +132,8 @@ def _common(app: typer.Typer, kind: RecordKind) -> None:
         output: Path | None = typer.Option(None, "-o", "--output", help="Write here (required for xlsx)."),
     ) -> None:
         """Print the import template (the header row; xlsx adds drop-downs and a help sheet)."""
+        from checksheet.records import templates
+
         if format is TemplateFormat.XLSX:
             if output is None:
                 raise UsageError("--format xlsx needs -o FILE.xlsx", ja="--format xlsx には -o FILE.xlsx が必要です")
@@ -150,7 +167,7 @@ def add_drill(
     """Record a drill; prints its id."""
     _add({"drill_type": drill_type, "occurred_on": occurred_on, "participants": participants, "scenario": scenario,
           "result": result, "runbook": runbook, "recovery_minutes": recovery_minutes, "follow_ups": follow_ups,
-          "control_ids": controls}, schemas.DrillIn, "drills add")
+          "control_ids": controls}, RecordKind.DRILL, "drills add")
 
 
 def _finding(spec: str) -> dict[str, str]:
@@ -176,7 +193,7 @@ def add_assessment(
     _add({"vendor": vendor, "assessment_type": assessment_type, "scope": scope, "started_on": started_on,
           "ended_on": ended_on, "report_file": str(report) if report else "",
           "findings": [_finding(f) for f in findings], "control_ids": controls},
-         schemas.AssessmentIn, "assessments add")
+         RecordKind.ASSESSMENT, "assessments add")
 
 
 @assessments_app.command("close")
@@ -187,6 +204,8 @@ def close_finding(
     on: str | None = typer.Option(None, "--on", help="Date closed (default today)."),
 ) -> None:
     """Mark a finding fixed or risk-accepted (a ledger entry of its own)."""
+    from checksheet.records import service
+
     cfg = context.settings()
     try:
         closed_on = date.fromisoformat(on) if on else _today()
@@ -209,7 +228,7 @@ def add_attestation(
     """Record an attestation for controls no API can check; prints its id."""
     _add({"control_ids": controls, "statement": statement, "owner": owner, "reviewed_on": reviewed_on,
           "expires_on": expires_on, "evidence_file": str(evidence) if evidence else ""},
-         schemas.AttestationIn, "attestations add")
+         RecordKind.ATTESTATION, "attestations add")
 
 
 @evidence_app.command("add")
@@ -222,7 +241,7 @@ def add_evidence(
 ) -> None:
     """Store a document by content and attach it to controls; prints its id."""
     _add({"file": str(file), "title": title, "doc_type": doc_type, "dated_on": dated_on or _today().isoformat(),
-          "control_ids": controls}, schemas.EvidenceIn, "evidence add")
+          "control_ids": controls}, RecordKind.EVIDENCE_FILE, "evidence add")
 
 
 @evidence_app.command("save")
@@ -231,6 +250,8 @@ def save_evidence(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the stored file."),
 ) -> None:
     """Write a stored document back out, byte for byte."""
+    from checksheet.records import service
+
     store = context.store()
     record = service.get_record(store, record_id, RecordKind.EVIDENCE_FILE)
     output.write_bytes(service.blob(store, str(record.data["sha256"])))

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, TypeVar, assert_never
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from checksheet import run
 from checksheet.cli import context
 from checksheet.cli.findings import STATUS_STYLE, scan_app
 from checksheet.cli.output import Format, LangChoice, console, err_console, print_json, say, table
-from checksheet.collectors import aws
-from checksheet.collectors.aws import policy as aws_policy
 from checksheet.config import Settings
 from checksheet.errors import UsageError
 from checksheet.model import Finding, Lang, Status, Text
-from checksheet.store import Store
+
+if TYPE_CHECKING:
+    from checksheet import run
+    from checksheet.collectors import aws
+
+T = TypeVar("T")
 
 aws_app = typer.Typer(help="AWS helpers: the read-only IAM policy a scan needs.", no_args_is_help=True)
 
@@ -53,6 +59,8 @@ def _regions(value: str | None, configured: tuple[str, ...]) -> tuple[str, ...]:
 
 def _access(profile: str | None, role_arns: list[str], org_role: str | None, external_id: str | None,
             workers: int) -> aws.Access:
+    from checksheet.collectors import aws
+
     if role_arns and org_role:
         raise UsageError("use --role-arn or --org-role, not both",
                          ja="--role-arn と --org-role は同時に指定できません")
@@ -68,10 +76,31 @@ def _access(profile: str | None, role_arns: list[str], org_role: str | None, ext
                       workers=workers)
 
 
+def _in_background(work: Callable[[], T]) -> Future[T]:
+    """Run `work` on a daemon thread: an error in the foreground exits without waiting for it."""
+    future: Future[T] = Future()
+
+    def target() -> None:
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(work())
+            except BaseException as err:  # handed to the caller of future.result()
+                future.set_exception(err)
+
+    threading.Thread(target=target, name="checksheet-collect", daemon=True).start()
+    return future
+
+
 def _collect(
-    store: Store, cfg: Settings, access: aws.Access, regions: tuple[str, ...], lang: Lang
+    cfg: Settings, access: aws.Access, regions: tuple[str, ...], lang: Lang
 ) -> tuple[aws.Collection, run.ScanResult]:
-    """Scan with a progress bar on stderr (only on a terminal: stdout stays machine-readable)."""
+    """Scan with a progress bar on stderr (only on a terminal: stdout stays machine-readable).
+
+    The API calls start first; the database layer and the catalog load while AWS answers, which
+    takes most of a scan's time, rather than before the first call.
+    """
+    from checksheet.collectors import aws
+
     label = "AWS を収集中" if lang == "ja" else "Collecting AWS"
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[what]}", style="dim"), TimeElapsedColumn(),
@@ -81,7 +110,14 @@ def _collect(
         def tick(done: int, total: int, what: str) -> None:
             bar.update(task, completed=done, total=total or None, what=what[-60:])
 
-        return run.scan_aws(store, cfg, access, regions, tick)
+        started = datetime.now(UTC)
+        pending = _in_background(lambda: aws.scan(access, regions, tick))
+        from checksheet import catalog, run
+
+        store = context.store(cfg)
+        catalog.catalog()  # parsed now, not after the last answer
+        collection = pending.result()
+        return collection, run.record_aws(store, cfg, access, collection, started)
 
 
 def _summary(scan: run.ScanResult, collection: aws.Collection, findings: list[Finding],
@@ -125,11 +161,11 @@ def scan_aws(
     """Collect AWS evidence read-only (standard AWS configuration; AWS_ENDPOINT_URL honoured) and evaluate it."""
     cfg = context.settings()
     out_lang: Lang = context.lang(lang, cfg)
-    store = context.store(cfg)
+    context.require_project(cfg)
     access = _access(profile, role_arn, org_role, external_id, workers)
     wanted = _regions(regions, cfg.aws_regions)
     clock = time.monotonic()
-    collection, result = _collect(store, cfg, access, wanted, out_lang)
+    collection, result = _collect(cfg, access, wanted, out_lang)
     findings = [f for f in result.findings if f.provider == "aws"]
     summary = _summary(result, collection, findings, time.monotonic() - clock)
     if format is Format.JSON:
@@ -161,6 +197,9 @@ def policy(
                                         "cloudformation or terraform (a cross-account read-only role)."),
 ) -> None:
     """Print the least-privilege read-only IAM policy `scan aws` needs, made from the collectors' declarations."""
+    from checksheet.collectors import aws
+    from checksheet.collectors.aws import policy as aws_policy
+
     actions = aws.actions()
     match format:
         case PolicyFormat.JSON:

@@ -8,7 +8,6 @@ from typing import Any
 
 import typer
 
-from checksheet import run
 from checksheet.cli import context
 from checksheet.cli.findings import STATUS_STYLE, scan_app
 from checksheet.cli.output import Format, LangChoice, console, print_json, say, table
@@ -25,7 +24,6 @@ from checksheet.collectors.host import (
 from checksheet.collectors.host.areas import AREAS
 from checksheet.errors import UsageError
 from checksheet.model import Lang, Status, Text
-from checksheet.store.scans import inventory_of, latest_scans
 
 host_app = typer.Typer(help="Linux host evidence: what checksheet runs on hosts.", no_args_is_help=True)
 
@@ -37,6 +35,8 @@ _DONE = Text("{hosts} 台のホストを {seconds:.1f} 秒でスキャンしま�
 
 def _aws_managed_targets(cfg: Any) -> list[Target]:
     """Linux instances that were online in SSM at the newest stored AWS scan."""
+    from checksheet.store.scans import inventory_of, latest_scans
+
     aws = [s for s in latest_scans(context.store(cfg)) if s.provider == "aws"]
     if not aws:
         raise UsageError("--from-aws needs an AWS scan first: run `checksheet scan aws`",
@@ -87,6 +87,8 @@ def scan_host(
     fail_on: Status | None = typer.Option(None, "--fail-on", help="Exit 1 when any finding has this status."),
 ) -> None:
     """Collect evidence from Linux hosts (auditd, SSH, sudo, updates, accounts...) and evaluate the host checks."""
+    from checksheet import run
+
     cfg = context.settings()
     out_lang: Lang = context.lang(lang, cfg)
     store = context.store(cfg)

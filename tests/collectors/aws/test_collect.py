@@ -190,7 +190,8 @@ def test_buckets_and_account_block(inv: Inventory) -> None:
     assert a["encryption"] == {"algorithm": "aws:kms", "kms_key_id": "alias/data"}
     assert a["versioning"] == "Enabled" and a["logging_target"] == "access-logs-bucket"
     assert a["policy"]["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert a["public_acl"] is False and a["object_lock"] is None and a["arn"] == "arn:aws:s3:::secure-data-bucket"
+    # Its block ignores public ACLs, so its ACL cannot expose it and is not read.
+    assert a["public_acl"] is None and a["object_lock"] is None and a["arn"] == "arn:aws:s3:::secure-data-bucket"
     public = one(inv, "aws.s3.bucket", "public-assets-bucket").attributes
     assert public["public_acl"] is True and public["public_access_block"] is None
     assert public["encryption"] is None and public["versioning"] is None and public["policy"] is None
@@ -203,6 +204,20 @@ def test_buckets_and_account_block(inv: Inventory) -> None:
     assert one(inv, "aws.s3.account_public_access_block", ACCOUNT).attributes == {
         "block_public_acls": True, "ignore_public_acls": True, "block_public_policy": True,
         "restrict_public_buckets": False}
+
+
+def test_bucket_acls_are_read_only_where_public_acls_count(moto: MotoServer, inv: Inventory) -> None:
+    asked: list[str] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        asked.append(params["Bucket"])
+
+    buckets_only = [c for c in aws.ALL if c.name == "s3.buckets"]
+    with environment(aws_environment(moto.url)):
+        access = aws.Access(hooks=(("provide-client-params.s3.GetBucketAcl", record),))
+        aws.collect(aws.Connector(access), buckets_only, (HOME,))
+    assert "public-assets-bucket" in asked and "access-logs-bucket" in asked
+    assert "secure-data-bucket" not in asked
 
 
 def test_trails_logs_and_alarms(inv: Inventory) -> None:

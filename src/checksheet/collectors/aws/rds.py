@@ -84,7 +84,8 @@ def snapshots(ctx: Ctx) -> Iterator[Resource]:
               for s in ctx.pages("rds", "describe_db_snapshots", "DBSnapshots")]
     listed += [("cluster", s["DBClusterSnapshotIdentifier"], s.get("StorageEncrypted"), s.get("DBClusterIdentifier"), s)
                for s in ctx.pages("rds", "describe_db_cluster_snapshots", "DBClusterSnapshots")]
-    public = ctx.each(lambda x: x[4].get("SnapshotType") == "manual" and _public(ctx, x[0], x[1]), listed)
+    # Only manual snapshots can be shared, and AWS refuses to make an encrypted one public: ask about the rest.
+    public = ctx.each(lambda x: x[4].get("SnapshotType") == "manual" and not x[2] and _public(ctx, x[0], x[1]), listed)
     for (kind, snapshot_id, encrypted, source, s), shared in zip(listed, public, strict=True):
         yield ctx.resource(SNAPSHOT, snapshot_id, {
             "encrypted": bool(encrypted),

@@ -81,7 +81,9 @@ def _bucket(ctx: Ctx, name: str) -> dict[str, Any]:
     def get(operation: str, absent: tuple[str, ...] = ()) -> dict[str, Any] | None:
         return ctx.call("s3", operation, Bucket=name, absent=absent)
 
-    block = get("get_public_access_block", ("NoSuchPublicAccessBlockConfiguration",))
+    answer = get("get_public_access_block", ("NoSuchPublicAccessBlockConfiguration",))
+    block = _flags(answer["PublicAccessBlockConfiguration"]) if answer and answer.get(
+        "PublicAccessBlockConfiguration") else None
     answer = get("get_bucket_versioning")
     versioning = answer or {}
     # Object Lock requires versioning and, once on, forbids suspending it: a bucket whose versioning
@@ -89,18 +91,19 @@ def _bucket(ctx: Ctx, name: str) -> dict[str, Any]:
     lock = (get("get_object_lock_configuration", ("ObjectLockConfigurationNotFoundError",))
             if answer is None or versioning.get("Status") == "Enabled" else {})
     logging = (get("get_bucket_logging") or {}).get("LoggingEnabled") or {}
-    grants = (get("get_bucket_acl") or {}).get("Grants") or []
+    # A bucket that ignores public ACLs cannot be made public by its ACL: no need to read it (None).
+    ignored = bool(block and block["ignore_public_acls"])
+    grants = [] if ignored else (get("get_bucket_acl") or {}).get("Grants") or []
     return {
         "arn": f"arn:{ctx.partition}:s3:::{name}",
-        "public_access_block": _flags(block["PublicAccessBlockConfiguration"])
-        if block and block.get("PublicAccessBlockConfiguration") else None,
+        "public_access_block": block,
         "encryption": _encryption(get("get_bucket_encryption", ("ServerSideEncryptionConfigurationNotFoundError",))),
         "versioning": versioning.get("Status"),
         "mfa_delete": versioning.get("MFADelete") == "Enabled",
         "object_lock": _object_lock(lock),
         "policy": _policy(get("get_bucket_policy", ("NoSuchBucketPolicy",))),
         "logging_target": logging.get("TargetBucket"),
-        "public_acl": any((g.get("Grantee") or {}).get("URI") in _PUBLIC_GRANTEES for g in grants),
+        "public_acl": None if ignored else any((g.get("Grantee") or {}).get("URI") in _PUBLIC_GRANTEES for g in grants),
     }
 
 
