@@ -35,10 +35,27 @@ def test_the_default_config_file_is_valid(tmp_path: Path) -> None:
         ('[checksheet]\nlang = "fr"\n', {}, "setting lang"),
         ('[checksheet]\nunknown = 1\n', {}, "setting unknown"),
         ("", {"CHECKSHEET_DRILL_INTERVAL_DAYS": "soon"}, "setting drill_interval_days"),
+        ('[checksheet]\ndrill_interval_days = 3.5\n', {}, "setting drill_interval_days: 3.5 is not a whole number"),
+        ('[checksheet]\nevidence_max_age_days = 0\n', {}, "setting evidence_max_age_days"),
+        ('[checksheet]\nanswer_threshold = 1.5\n', {}, "setting answer_threshold: 1.5 is not a number from 0 to 1"),
+        ('[checksheet]\naws_regions = "us-east-1"\n', {}, None),
+        ('[checksheet]\naws_regions = [1]\n', {}, "setting aws_regions"),
+        ("[checksheet]\nlang = true\n", {}, "setting lang"),
     ],
 )
-def test_bad_settings_are_one_line_errors(tmp_path: Path, content: str, env: dict[str, str], message: str) -> None:
+def test_bad_settings_are_one_line_errors(tmp_path: Path, content: str, env: dict[str, str],
+                                         message: str | None) -> None:
     (tmp_path / CONFIG_FILE).write_text(content, encoding="utf-8")
+    if message is None:  # a single region as a string is a list of one
+        assert load_settings(tmp_path, environ=env).aws_regions == ("us-east-1",)
+        return
     with pytest.raises(ConfigError, match=message) as err:
         load_settings(tmp_path, environ=env)
-    assert "\n" not in err.value.diagnostics()
+    assert "\n" not in err.value.diagnostics("en") and "\n" not in err.value.diagnostics("ja")
+    assert err.value.diagnostics("ja") != err.value.diagnostics("en")  # both languages, not a copy
+
+
+def test_regions_from_the_environment_are_comma_separated(tmp_path: Path) -> None:
+    env = {"CHECKSHEET_AWS_REGIONS": "us-east-1, ap-northeast-1,", "CHECKSHEET_ANSWER_THRESHOLD": "0.5"}
+    settings = load_settings(tmp_path, environ=env)
+    assert settings.aws_regions == ("us-east-1", "ap-northeast-1") and settings.answer_threshold == 0.5

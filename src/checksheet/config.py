@@ -7,31 +7,84 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, Literal
 
 from checksheet.errors import ConfigError
+from checksheet.model import Text
 
 CONFIG_FILE = "checksheet.toml"
 STATE_DIR = ".checksheet"
 ENV_PREFIX = "CHECKSHEET_"
 
 
-class _Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _number(kind: type[int] | type[float], low: float, high: float | None = None) -> Callable[[Any], Any]:
+    """A parser for a bounded number given in TOML or as the text of a variable."""
+    def parse(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError
+        number = kind(value)
+        if number != float(value):  # 3.5 days is not a whole number of days
+            raise ValueError
+        if number < low or (high is not None and number > high):
+            raise ValueError
+        return number
+    return parse
 
-    database_url: str | None = None
-    lang: Literal["ja", "en"] = "ja"
-    aws_regions: list[str] = []
-    drill_interval_days: int = Field(default=92, ge=1)
-    restore_drill_interval_days: int = Field(default=92, ge=1)
-    account_review_interval_days: int = Field(default=92, ge=1)
-    assessment_interval_days: int = Field(default=365, ge=1)
-    evidence_max_age_days: int = Field(default=30, ge=1)
-    answer_threshold: float = Field(default=0.8, ge=0, le=1)
+
+def _lang(value: Any) -> Any:
+    if value not in ("ja", "en"):
+        raise ValueError
+    return value
+
+
+def _url(value: Any) -> Any:
+    if not isinstance(value, str) or not value:
+        raise ValueError
+    return value
+
+
+def _regions(value: Any) -> Any:
+    if isinstance(value, str):
+        value = [r.strip() for r in value.split(",") if r.strip()]
+    if not isinstance(value, list) or not all(isinstance(r, str) and r for r in value):
+        raise ValueError
+    return tuple(value)
+
+
+_DAYS = Text("1 以上の整数", "a whole number of days, at least 1")
+#: name -> (default, parser, what a valid value is). Kept free of pydantic: every command reads it first.
+_FIELDS: dict[str, tuple[Any, Callable[[Any], Any], Text]] = {
+    "database_url": (None, _url, Text("SQLAlchemy の URL 文字列", "an SQLAlchemy URL")),
+    "lang": ("ja", _lang, Text("ja または en", "ja or en")),
+    "aws_regions": ((), _regions, Text("リージョン名のリスト", "a list of region names")),
+    "drill_interval_days": (92, _number(int, 1), _DAYS),
+    "restore_drill_interval_days": (92, _number(int, 1), _DAYS),
+    "account_review_interval_days": (92, _number(int, 1), _DAYS),
+    "assessment_interval_days": (365, _number(int, 1), _DAYS),
+    "evidence_max_age_days": (30, _number(int, 1), _DAYS),
+    "answer_threshold": (0.8, _number(float, 0, 1), Text("0 から 1 までの数値", "a number from 0 to 1")),
+}
+
+
+def _validated(merged: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(merged) - set(_FIELDS))
+    if unknown:
+        raise ConfigError(f"setting {unknown[0]}: unknown setting (known: {', '.join(_FIELDS)})",
+                          ja=f"設定 {unknown[0]}: 不明な設定です(有効な設定: {', '.join(_FIELDS)})")
+    values = {}
+    for name, (default, parse, expect) in _FIELDS.items():
+        if name not in merged:
+            values[name] = default
+            continue
+        try:
+            values[name] = parse(merged[name])
+        except ValueError:
+            raise ConfigError(f"setting {name}: {merged[name]!r} is not {expect.en}",
+                              ja=f"設定 {name}: {merged[name]!r} は不正です({expect.ja}を指定してください)") from None
+    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +110,7 @@ class Settings:
 
 
 def _from_env(environ: dict[str, str]) -> dict[str, object]:
-    values: dict[str, object] = {}
-    for field in _Settings.model_fields:
-        raw = environ.get(ENV_PREFIX + field.upper())
-        if raw is None:
-            continue
-        values[field] = [r.strip() for r in raw.split(",") if r.strip()] if field == "aws_regions" else raw
-    return values
+    return {field: environ[ENV_PREFIX + field.upper()] for field in _FIELDS if ENV_PREFIX + field.upper() in environ}
 
 
 def _from_file(path: Path) -> dict[str, object]:
@@ -72,36 +119,19 @@ def _from_file(path: Path) -> dict[str, object]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+        raise ConfigError(f"{path}: not valid TOML: {err}", ja=f"{path}: TOML として不正です: {err}") from err
     section = data.get("checksheet", {})
     if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [checksheet] must be a table")
+        raise ConfigError(f"{path}: [checksheet] must be a table", ja=f"{path}: [checksheet] はテーブルにしてください")
     return section
 
 
 def load_settings(home: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     root = (home or Path(env.get(ENV_PREFIX + "HOME") or Path.cwd())).resolve()
-    merged = {**_from_file(root / CONFIG_FILE), **_from_env(env)}
-    try:
-        parsed = _Settings.model_validate(merged)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"setting {where}: {first['msg']}") from err
-    url = parsed.database_url or f"sqlite:///{root / STATE_DIR / 'checksheet.db'}"
-    return Settings(
-        home=root,
-        database_url=url,
-        lang=parsed.lang,
-        aws_regions=tuple(parsed.aws_regions),
-        drill_interval_days=parsed.drill_interval_days,
-        restore_drill_interval_days=parsed.restore_drill_interval_days,
-        account_review_interval_days=parsed.account_review_interval_days,
-        assessment_interval_days=parsed.assessment_interval_days,
-        evidence_max_age_days=parsed.evidence_max_age_days,
-        answer_threshold=parsed.answer_threshold,
-    )
+    values = _validated({**_from_file(root / CONFIG_FILE), **_from_env(env)})
+    url = values["database_url"] or f"sqlite:///{root / STATE_DIR / 'checksheet.db'}"
+    return Settings(home=root, **{**values, "database_url": url})
 
 
 DEFAULT_CONFIG = """\

@@ -22,7 +22,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_loading_the_cli_loads_no_database_cloud_or_workbook_library() -> None:
     """Commands import what they need when they run: `--help` stays quick, and `scan aws` can call AWS
     while SQLAlchemy loads."""
-    heavy = ("sqlalchemy", "alembic", "botocore", "boto3", "cryptography", "openpyxl", "numpy", "sudachipy")
+    heavy = ("sqlalchemy", "alembic", "botocore", "boto3", "cryptography", "openpyxl", "numpy", "sudachipy",
+             "pydantic", "yaml")
     code = "import sys, checksheet.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert not [m for m in heavy if f"'{m}'" in loaded], loaded

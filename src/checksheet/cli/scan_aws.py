@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
 import threading
@@ -116,7 +117,11 @@ def _collect(
 
         store = context.store(cfg)
         catalog.catalog()  # parsed now, not after the last answer
+        # What is loaded now, and then the inventory, lives until exit: out of the cyclic collector's way
+        # (its full passes over them cost more than recording the scan).
+        gc.freeze()
         collection = pending.result()
+        gc.freeze()
         return collection, run.record_aws(store, cfg, access, collection, started)
 
 

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from checksheet.cli import context
 from checksheet.cli.findings import STATUS_STYLE, scan_app
 from checksheet.cli.output import Format, LangChoice, console, print_json, say, table
-from checksheet.collectors.host import (
-    COMMANDS,
-    SshControlDir,
-    SshOptions,
-    Target,
-    check_unique,
-    collect_hosts,
-    load_inventory,
-    transport_for,
-)
-from checksheet.collectors.host.areas import AREAS
 from checksheet.errors import UsageError
 from checksheet.model import Lang, Status, Text
+
+if TYPE_CHECKING:  # the host collectors (pydantic, YAML) load when a host command runs
+    from checksheet.collectors.host import Target
 
 host_app = typer.Typer(help="Linux host evidence: what checksheet runs on hosts.", no_args_is_help=True)
 
@@ -35,6 +27,7 @@ _DONE = Text("{hosts} 台のホストを {seconds:.1f} 秒でスキャンしま�
 
 def _aws_managed_targets(cfg: Any) -> list[Target]:
     """Linux instances that were online in SSM at the newest stored AWS scan."""
+    from checksheet.collectors.host import Target
     from checksheet.store.scans import inventory_of, latest_scans
 
     aws = [s for s in latest_scans(context.store(cfg)) if s.provider == "aws"]
@@ -49,6 +42,8 @@ def _aws_managed_targets(cfg: Any) -> list[Target]:
 
 def _targets(ssh: list[str], ssm: list[str], inventory: Path | None, local: bool, root: Path | None,
              name: str | None, ssm_region: str | None, from_aws: bool, cfg: Any) -> list[Target]:
+    from checksheet.collectors.host import Target, check_unique, load_inventory
+
     targets = [Target("ssh", d, d.rpartition("@")[2]) for d in ssh]
     targets += [Target("ssm", i, i, region=ssm_region) for i in ssm]
     if inventory is not None:
@@ -88,6 +83,7 @@ def scan_host(
 ) -> None:
     """Collect evidence from Linux hosts (auditd, SSH, sudo, updates, accounts...) and evaluate the host checks."""
     from checksheet import run
+    from checksheet.collectors.host import SshControlDir, SshOptions, collect_hosts, transport_for
 
     cfg = context.settings()
     out_lang: Lang = context.lang(lang, cfg)
@@ -127,6 +123,9 @@ def commands(
     lang: LangChoice | None = typer.Option(None, "--lang", help="Language of purposes: ja or en."),
 ) -> None:
     """Print every command a host scan may run, for review or allow-listing (sudoers, SSM document policies)."""
+    from checksheet.collectors.host import COMMANDS
+    from checksheet.collectors.host.areas import AREAS
+
     out_lang = context.lang(lang)
     rows: list[dict[str, Any]] = []
     for c in COMMANDS:
