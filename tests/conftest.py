@@ -25,6 +25,18 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The scan keeps cut botocore models in the user's cache folder: the tests keep theirs apart."""
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
+
+
 def _pg_available() -> str | None:
     try:
         engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})

@@ -122,6 +122,12 @@ def databases(region: str, net: dict[str, Any]) -> None:
     rds.create_db_cluster(DBClusterIdentifier="analytics", Engine="aurora-postgresql", MasterUsername="app",
                           MasterUserPassword="not-a-secret-3", StorageEncrypted=True)
     rds.create_db_cluster_snapshot(DBClusterSnapshotIdentifier="analytics-manual", DBClusterIdentifier="analytics")
+    # Unencrypted, so it can be (and is) shared with everyone; encrypted snapshots cannot be public.
+    rds.create_db_cluster(DBClusterIdentifier="reporting", Engine="aurora-postgresql", MasterUsername="app",
+                          MasterUserPassword="not-a-secret-4", StorageEncrypted=False)
+    rds.create_db_cluster_snapshot(DBClusterSnapshotIdentifier="reporting-manual", DBClusterIdentifier="reporting")
+    rds.modify_db_cluster_snapshot_attribute(DBClusterSnapshotIdentifier="reporting-manual", AttributeName="restore",
+                                             ValuesToAdd=["all"])
     ddb = boto3.client("dynamodb", region_name=region)
     ddb.create_table(TableName="sessions", BillingMode="PAY_PER_REQUEST",
                      AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],

@@ -169,6 +169,8 @@ def test_databases(inv: Inventory) -> None:
     cluster_snapshot = one(inv, "aws.rds.snapshot", "analytics-manual").attributes
     assert cluster_snapshot["kind"] == "cluster" and cluster_snapshot["public"] is False
     assert cluster_snapshot["encrypted"] is True
+    shared = one(inv, "aws.rds.snapshot", "reporting-manual").attributes
+    assert (shared["kind"], shared["encrypted"], shared["public"]) == ("cluster", False, True)
     cluster = one(inv, "aws.rds.cluster", "analytics").attributes
     assert cluster["engine"] == "aurora-postgresql" and cluster["storage_encrypted"] is True
     tables = {r.id: r.attributes for r in inv.of("aws.dynamodb.table") if r.region == HOME}

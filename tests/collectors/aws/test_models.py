@@ -16,6 +16,7 @@ from checksheet.collectors import aws
 from checksheet.collectors.aws import iam
 from checksheet.collectors.aws.context import GLOBAL
 from checksheet.collectors.aws.engine import run_task
+from checksheet.collectors.aws import models
 from checksheet.collectors.aws.models import ScanLoader
 from checksheet.collectors.aws.registry import Collector, Scope, iam_action, registry
 from checksheet.model import Resource
@@ -81,6 +82,37 @@ def test_services_the_scan_does_not_declare_stay_whole() -> None:
             FULL.load_service_model(service, "service-2")["operations"])
     with pytest.raises(UnknownServiceError, match="Unknown service: 'no-such-service'"):
         loader.load_service_model("no-such-service", "service-2")
+
+
+def test_cut_models_are_kept_between_scans_and_read_back_unchanged(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    first = ScanLoader(aws.actions(), cache_dir=tmp_path).load_service_model("ec2", "service-2")
+    kept = list(tmp_path.glob("ec2-*.json"))
+    assert len(kept) == 1 and kept[0].stat().st_size < 200_000  # botocore's EC2 model is 4 MB
+
+    def no_parsing(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the botocore model was parsed again")
+
+    monkeypatch.setattr(models, "_read_file", no_parsing)
+    assert ScanLoader(aws.actions(), cache_dir=tmp_path).load_service_model("ec2", "service-2") == first
+
+
+def test_another_action_set_or_a_damaged_cache_file_parses_the_model_again(tmp_path: Path) -> None:
+    ScanLoader(aws.actions(), cache_dir=tmp_path).load_service_model("ec2", "service-2")
+    fewer = [a for a in aws.actions() if a != "ec2:DescribeVolumes"]
+    smaller = ScanLoader(fewer, cache_dir=tmp_path).load_service_model("ec2", "service-2")
+    assert "DescribeVolumes" not in smaller["operations"] and len(list(tmp_path.glob("ec2-*.json"))) == 2
+    for kept in tmp_path.glob("ec2-*.json"):
+        kept.write_text('{"operations": ', encoding="utf-8")  # a half-written file from a crashed writer
+    again = ScanLoader(aws.actions(), cache_dir=tmp_path).load_service_model("ec2", "service-2")
+    assert "DescribeVolumes" in again["operations"]
+
+
+def test_an_unwritable_cache_folder_is_skipped(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("", encoding="utf-8")
+    model = ScanLoader(aws.actions(), cache_dir=blocked / "models").load_service_model("kms", "service-2")
+    assert "DescribeKey" in model["operations"]
 
 
 def test_documentation_is_dropped_but_a_member_named_documentation_is_not(tmp_path: Path) -> None:

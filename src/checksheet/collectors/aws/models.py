@@ -11,7 +11,11 @@ operations and 15 MB of Python objects, mostly API documentation, to call fiftee
 - keeps, of a service whose operations the scan declares, only those operations, the shapes they
   reach, the service's modeled errors, and the few operations botocore itself may call;
   every other service model (STS and SSO for credentials, anything a user's hook asks for) is whole,
-- looks up only the requested service's folder (botocore lists every service folder, three times).
+- looks up only the requested service's folder (botocore lists every service folder, three times),
+- keeps each cut model in the user's cache folder (~/.cache/checksheet, or $XDG_CACHE_HOME), keyed
+  by botocore's version, the model file and the operations kept: the next scan reads a few kilobytes
+  instead of parsing megabytes (EC2's model alone is 4 MB of JSON). A cache that cannot be read or
+  written is skipped; it holds only botocore's public API descriptions.
 
 Everything is computed here from the installed botocore data; nothing is downloaded or copied.
 """
@@ -19,12 +23,15 @@ Everything is computed here from the installed botocore data; nothing is downloa
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
+import botocore
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import JSONFileLoader, Loader
 
@@ -56,11 +63,21 @@ class _PlainJson(JSONFileLoader):  # type: ignore[misc]
 
 def _read(path: str, object_hook: Callable[[Json], Json] | None = None) -> Any:
     """The JSON file at `path` + .json or .json.gz, or None."""
-    for ext, open_method in _OPEN:
-        if os.path.isfile(path + ext):
-            with open_method(path + ext, "rb") as fp:
-                return json.loads(fp.read(), object_hook=object_hook)
-    return None
+    found = _model_file(path)
+    return None if found is None else _read_file(found, object_hook)
+
+
+def _model_file(path: str) -> str | None:
+    return next((path + ext for ext, _ in _OPEN if os.path.isfile(path + ext)), None)
+
+
+def _read_file(file: str, object_hook: Callable[[Json], Json] | None = None) -> Any:
+    with (gzip.open if file.endswith(".gz") else open)(file, "rb") as fp:
+        return json.loads(fp.read(), object_hook=object_hook)
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "checksheet" / "botocore-models"
 
 
 def cut(model: Json, keep: Callable[[str], bool]) -> Json:
@@ -89,6 +106,30 @@ def cut(model: Json, keep: Callable[[str], bool]) -> Json:
     return {**model, "operations": operations, "shapes": {n: s for n, s in shapes.items() if n in used}}
 
 
+def _cached(file: Path | None) -> Any:
+    """A model kept by an earlier scan, or None (none kept, or unreadable: it is made again)."""
+    if file is None:
+        return None
+    try:
+        model = json.loads(file.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return model if isinstance(model, dict) and "operations" in model else None
+
+
+def _keep(file: Path | None, model: Json) -> None:
+    """Write atomically (a concurrent scan reads a whole file or none); a cache that cannot be written is skipped."""
+    if file is None:
+        return
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        partial = file.with_name(f".{file.name}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
+        os.replace(partial, file)
+    except OSError:
+        return
+
+
 class ScanLoader(Loader):  # type: ignore[misc]
     """A botocore data loader for one scan; `actions` (IAM actions) selects the operations kept.
 
@@ -98,12 +139,15 @@ class ScanLoader(Loader):  # type: ignore[misc]
 
     FILE_LOADER_CLASS = _PlainJson
 
-    def __init__(self, actions: Iterable[str] | None = None, data_path: str | None = None) -> None:
+    def __init__(self, actions: Iterable[str] | None = None, data_path: str | None = None,
+                 cache_dir: Path | None = None) -> None:
+        """`cache_dir`: where cut models are kept between scans (None: parse every time)."""
         extra = [os.path.expanduser(os.path.expandvars(p)) for p in data_path.split(os.pathsep)] if data_path else None
         super().__init__(extra_search_paths=extra)
         self._actions = None if actions is None else frozenset(actions)
         self._models: dict[tuple[str, str, str | None], Any] = {}
         self._lock = threading.Lock()
+        self._cache_dir = cache_dir
 
     def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
         key = (service_name, type_name, api_version)
@@ -123,16 +167,35 @@ class ScanLoader(Loader):  # type: ignore[misc]
         path = os.path.join(service_name, version, type_name)
         if type_name != SERVICE_MODEL:
             model = self.load_data(path)
-        else:
-            model = next((m for p in self._potential_locations(path) if (m := _read(p, _without_documentation))), None)
-            if model is None:
-                raise DataNotFoundError(data_path=path)
+            self._extras_processor.process(model, self._find_extras(service_name, type_name, version))
+            return model
+        file = next((f for p in self._potential_locations(path) if (f := _model_file(p))), None)
+        if file is None:
+            raise DataNotFoundError(data_path=path)
+        cached = self._cache_file(service_name, file)
+        model = _cached(cached)
+        if model is None:
+            model = _read_file(file, _without_documentation)
             for param in model.get("clientContextParams", {}).values():
                 param.setdefault("documentation", "")  # the one place botocore indexes it (ServiceModel)
-        self._extras_processor.process(model, self._find_extras(service_name, type_name, version))
-        if type_name == SERVICE_MODEL and self._actions is not None and service_name not in WHOLE:
-            model = self._cut(service_name, model)
+            self._extras_processor.process(model, self._find_extras(service_name, type_name, version))
+            if self._actions is not None and service_name not in WHOLE:
+                model = self._cut(service_name, model)
+            _keep(cached, model)
         return model
+
+    def _cache_file(self, service_name: str, model_file: str) -> Path | None:
+        """Where the cut model of this model file, botocore and action set is kept (None: no cache)."""
+        if self._cache_dir is None:
+            return None
+        try:
+            stat = os.stat(model_file)
+        except OSError:
+            return None
+        kept = sorted(a for a in self._actions or () if a.startswith(f"{service_name}:"))
+        identity = json.dumps([botocore.__version__, os.path.abspath(model_file), stat.st_size, stat.st_mtime_ns,
+                               self._actions is None, kept, sorted(SDK_CALLS.get(service_name, ()))])
+        return self._cache_dir / f"{service_name}-{hashlib.sha256(identity.encode()).hexdigest()[:32]}.json"
 
     def _cut(self, service_name: str, model: Json) -> Json:
         sdk = SDK_CALLS.get(service_name, frozenset())

@@ -30,7 +30,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from botocore.utils import parse_timestamp
 
 from checksheet.collectors.aws.faults import fault_message, says_unimplemented
-from checksheet.collectors.aws.models import ScanLoader
+from checksheet.collectors.aws.models import ScanLoader, default_cache_dir
 from checksheet.errors import CollectionError
 
 SESSION_NAME = "checksheet-readonly"
@@ -174,7 +174,7 @@ class Connector:
         try:
             self._base = botocore.session.Session(profile=access.profile)
             # One loader for every session of the scan (assumed roles too): each model is parsed once.
-            self._loader = ScanLoader(actions, self._base.get_config_variable("data_path"))
+            self._loader = ScanLoader(actions, self._base.get_config_variable("data_path"), default_cache_dir())
             self._prepare(self._base)
             self.home_region = self._base.get_config_variable("region") or PARTITION_HOME["aws"]
             self._config = _client_config(self._base, access.workers)
