@@ -142,7 +142,9 @@ class SheetRow(Base):
 
 class LedgerEntryRow(Base):
     __tablename__ = "ledger_entries"
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # INTEGER on SQLite makes seq the rowid (migration 0003): reading in seq order is a straight table walk.
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=False)
     time: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(64), index=True)
     actor: Mapped[str] = mapped_column(String(256))
