@@ -10,8 +10,9 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from checksheet.errors import IntegrityError
 from checksheet.model import Finding
@@ -42,9 +43,17 @@ def _payloads(s: Session, seqs: Iterable[int]) -> dict[int, tuple[str, dict[str,
     return out
 
 
+def _kind_starts(s: Session, prefix: str) -> ColumnElement[bool]:
+    if s.get_bind().dialect.name == "sqlite":
+        # SQLite's LIKE ignores case, so it cannot use the kind index: each check read the whole ledger.
+        # Under SQLite's binary collation this range holds exactly the kinds that start with the prefix.
+        return and_(LedgerEntryRow.kind >= prefix, LedgerEntryRow.kind < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return LedgerEntryRow.kind.startswith(prefix)
+
+
 def _entries(s: Session, kind_prefix: str) -> Iterator[tuple[int, str, dict[str, Any]]]:
     rows = s.execute(select(LedgerEntryRow.seq, LedgerEntryRow.kind, LedgerEntryRow.payload)
-                     .where(LedgerEntryRow.kind.startswith(kind_prefix)).order_by(LedgerEntryRow.seq))
+                     .where(_kind_starts(s, kind_prefix)).order_by(LedgerEntryRow.seq))
     for seq, kind, payload in rows:
         yield int(seq), str(kind), json.loads(payload)
 
