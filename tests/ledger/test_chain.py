@@ -225,3 +225,43 @@ def test_fast_and_entry_by_entry_paths_agree_with_checkpoints_anywhere(
         rows, checkpoints=cps, nodes=cache_of(rows, node_level), node_level=node_level, log_block=20
     )
     assert fast == slow and fast.checkpoints == len(cps)
+
+
+@given(
+    st.integers(min_value=0, max_value=120),
+    st.sets(st.integers(min_value=1, max_value=120)),
+    st.integers(min_value=1, max_value=4),
+    st.integers(min_value=1, max_value=3),
+)
+def test_blocks_hashed_apart_and_folded_in_order_verify_like_one_pass(
+    n: int, sizes: set[int], workers: int, log_block: int
+) -> None:
+    """What verify's worker processes do: segments of whole blocks, each block hashed on its own (here in
+    reverse order), folded in order, the partial block at the end walked row by row."""
+    rows = rows_of(n)
+    cps = [Checkpoint(m, merkle.root(bytes.fromhex(r[6]) for r in rows[:m]).hex(), f"cp{m}") for m in sizes if m <= n]
+    targets = sorted(cp.tree_size for cp in cps)
+    whole = verifier.verify_rows(rows, checkpoints=cps, nodes=cache_of(rows, 2), node_level=2, log_block=log_block)
+    block = 1 << log_block
+    shares = verifier.segments(n, workers, log_block)
+    assert [start for start, _ in shares] == [0, *(end for _, end in shares[:-1])][:len(shares)]  # contiguous
+    assert (shares[-1][1] if shares else 0) == n - n % block and len(shares) <= workers
+    hashed = [verifier.hash_block(rows[a:a + block], a, log_block, 2, verifier.sizes_inside(targets, a, a + block))
+              for start, end in reversed(shares) for a in range(start, end, block)]
+    assert None not in hashed
+    ordered = sorted((b for b in hashed if b is not None), key=lambda b: b.start)
+    p = verifier.Verification(cps, cache_of(rows, 2), node_level=2, log_block=log_block)
+    for i, b in enumerate(ordered):
+        assert i + 1 == len(ordered) or not p.add_block(ordered[i + 1])  # out of turn: refused, nothing changed
+        assert p.add_block(b)
+    p.feed(rows[p.size:])
+    assert p.result() == whole
+
+
+def test_a_block_that_does_not_verify_in_bulk_is_left_to_the_row_by_row_walk() -> None:
+    rows = rows_of(16)
+    assert verifier.hash_block(rows[:8], 0, 3, None) is not None
+    assert verifier.hash_block(rows[:7], 0, 3, None) is None  # a row short
+    assert verifier.hash_block(rows[8:], 0, 3, None) is None  # numbered for another place
+    relinked = [*rows[:3], (*rows[3][:5], "0" * 64, rows[3][6]), *rows[4:8]]
+    assert verifier.hash_block(relinked, 0, 3, None) is None

@@ -7,6 +7,7 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, text
@@ -14,7 +15,7 @@ from sqlalchemy import insert, text
 from checksheet.errors import InputError, IntegrityError
 from checksheet.ledger import NewEntry, append, append_many, chain, checkpoint, export, merkle, prove, signing, verify
 from checksheet.ledger.append import parse_events
-from checksheet.store import Store
+from checksheet.store import Store, open_store
 from checksheet.store.models import LedgerEntryRow
 
 KEY = signing.generate()
@@ -37,6 +38,15 @@ def named(err: IntegrityError) -> int:
     return int(match.group(1))
 
 
+#: How verify shares the entries among processes: this one alone, and two workers forced on a small ledger,
+#: with blocks of 8 entries (cached subtrees folded here) and of 64 (the workers hash the cached level).
+MODES: dict[str, dict[str, Any]] = {
+    "one process": {},
+    "2 workers, blocks of 8": {"workers": 2, "log_block": 3, "parallel_from": 0},
+    "2 workers, blocks of 64": {"workers": 2, "log_block": 6, "parallel_from": 0},
+}
+
+
 @pytest.fixture
 def ledger(store: Store) -> Store:
     """150 entries, signed at 64 and at 150: two subtree levels cached, two checkpoints."""
@@ -47,9 +57,12 @@ def ledger(store: Store) -> Store:
     return store
 
 
-def test_untouched_ledger_verifies_and_the_database_renders_the_hashed_time(ledger: Store) -> None:
-    result = verify.verify(ledger, KEY.public_key())
+@pytest.mark.parametrize("mode", MODES)
+def test_untouched_ledger_verifies_and_the_database_renders_the_hashed_time(ledger: Store, mode: str) -> None:
+    result = verify.verify(ledger, KEY.public_key(), **MODES[mode])
     assert (result.size, result.checkpoints, result.nodes) == (150, 2, 3)
+    assert result.workers == MODES[mode].get("workers", 1)
+    assert result.root_hash == merkle.root(bytes.fromhex(e) for e in _hashes(ledger)).hex()
     with ledger.engine.connect() as conn:
         rendered = {row[0]: row[1] for row in verify.stream_rows(conn)}
     assert rendered[1] == chain.time_text(T0) == "2026-03-01 00:30:00.000000"
@@ -75,36 +88,43 @@ TAMPERING: dict[str, tuple[str, int]] = {
 }
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", sorted(TAMPERING))
-def test_direct_sql_tampering_is_named(ledger: Store, case: str) -> None:
+def test_direct_sql_tampering_is_named(ledger: Store, case: str, mode: str) -> None:
     statement, seq = TAMPERING[case]
     sql(ledger, statement)
     with pytest.raises(IntegrityError) as err:
-        verify.verify(ledger, KEY.public_key())
+        verify.verify(ledger, KEY.public_key(), **MODES[mode])
     assert named(err.value) == seq, str(err.value)
     assert err.value.exit_code == 3
 
 
-def test_a_time_shift_is_named(ledger: Store) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_a_time_shift_is_named(ledger: Store, mode: str) -> None:
     sql(ledger, "UPDATE ledger_entries SET time = :t WHERE seq = 77", t=datetime(2020, 1, 1, tzinfo=UTC))
     with pytest.raises(IntegrityError) as err:
-        verify.verify(ledger, KEY.public_key())
+        verify.verify(ledger, KEY.public_key(), **MODES[mode])
     assert named(err.value) == 77
 
 
-def test_reordered_entries_are_named(ledger: Store) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_reordered_entries_are_named(ledger: Store, mode: str) -> None:
     sql(ledger, "UPDATE ledger_entries SET seq = -1 WHERE seq = 10")
     sql(ledger, "UPDATE ledger_entries SET seq = 10 WHERE seq = 11")
     sql(ledger, "UPDATE ledger_entries SET seq = 11 WHERE seq = -1")
     with pytest.raises(IntegrityError) as err:
-        verify.verify(ledger, KEY.public_key())
+        verify.verify(ledger, KEY.public_key(), **MODES[mode])
     assert named(err.value) == 10
 
 
-def test_an_altered_or_deleted_subtree_cache_row_is_reported(ledger: Store) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_an_altered_or_deleted_subtree_cache_row_is_reported(ledger: Store, mode: str) -> None:
     sql(ledger, "UPDATE ledger_nodes SET hash = :h WHERE level = 6 AND idx = 1", h="ab" * 32)
     with pytest.raises(IntegrityError, match=r"entries 65\.\.128"):
-        verify.verify(ledger, KEY.public_key())
+        verify.verify(ledger, KEY.public_key(), **MODES[mode])
+    sql(ledger, "DELETE FROM ledger_nodes WHERE level = 6 AND idx = 0")
+    with pytest.raises(IntegrityError, match=r"entries 1\.\.64"):
+        verify.verify(ledger, KEY.public_key(), **MODES[mode])
 
 
 def test_an_altered_checkpoint_fails_its_signature(ledger: Store) -> None:
@@ -139,13 +159,14 @@ def forge_tail(store: Store, from_seq: int) -> None:
                          {"l": level, "i": idx, "h": h.hex()})
 
 
-def test_a_rewritten_history_is_caught_by_exported_checkpoints(ledger: Store, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_a_rewritten_history_is_caught_by_exported_checkpoints(ledger: Store, tmp_path: Path, mode: str) -> None:
     stored = [c.signed for c in _stored(ledger)]
     export.export(str(tmp_path / "cps"), stored)
     forge_tail(ledger, 100)
-    verify.verify(ledger, KEY.public_key())  # consistent on its own: that is why checkpoints leave the database
+    verify.verify(ledger, KEY.public_key(), **MODES[mode])  # consistent on its own: why checkpoints leave the database
     with pytest.raises(IntegrityError, match=r"entries 65\.\.150 were rewritten"):
-        verify.verify(ledger, KEY.public_key(), export.load(str(tmp_path / "cps")))
+        verify.verify(ledger, KEY.public_key(), export.load(str(tmp_path / "cps")), **MODES[mode])
     # Re-signing the forgery leaves the folder holding a different checkpoint of the same size.
     made = checkpoint.create(ledger, KEY)
     assert made is not None
@@ -153,13 +174,14 @@ def test_a_rewritten_history_is_caught_by_exported_checkpoints(ledger: Store, tm
         export.export(str(tmp_path / "cps"), [made.signed])
 
 
-def test_exported_checkpoints_reveal_truncation(ledger: Store, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_exported_checkpoints_reveal_truncation(ledger: Store, tmp_path: Path, mode: str) -> None:
     export.export(str(tmp_path), [c.signed for c in _stored(ledger)])
     sql(ledger, "DELETE FROM ledger_entries WHERE seq > 100")
     sql(ledger, "DELETE FROM ledger_nodes")
     sql(ledger, "DELETE FROM ledger_checkpoints")
     with pytest.raises(IntegrityError) as err:
-        verify.verify(ledger, KEY.public_key(), export.load(str(tmp_path)))
+        verify.verify(ledger, KEY.public_key(), export.load(str(tmp_path)), **MODES[mode])
     assert named(err.value) == 101
 
 
@@ -266,3 +288,35 @@ def _stored(store: Store) -> list[verify.StoredCheckpoint]:
         return verify.stored_checkpoints(conn)
 
 
+
+
+def _hashes(store: Store) -> list[str]:
+    with store.engine.connect() as conn:
+        return list(conn.execute(text("SELECT hash FROM ledger_entries ORDER BY seq")).scalars())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_checkpoints_that_end_inside_a_block_hold_the_ledger(store: Store, tmp_path: Path, mode: str) -> None:
+    """Signed at 37, 100 and 150: with blocks of 8 or 64 entries, 37 ends inside a block of the first
+    worker's segment and 100 inside one of the second's."""
+    fill(store, 37)
+    checkpoint.create(store, KEY)
+    fill(store, 63, start=37)
+    checkpoint.create(store, KEY)
+    fill(store, 50, start=100)
+    checkpoint.create(store, KEY)
+    result = verify.verify(store, KEY.public_key(), **MODES[mode])
+    assert (result.size, result.checkpoints) == (150, 3)
+    export.export(str(tmp_path), [c.signed for c in _stored(store)])
+    forge_tail(store, 95)  # consistent, so its blocks verify in bulk: only the roots at 37 and 100 can tell
+    with pytest.raises(IntegrityError, match=r"entries 38\.\.100 were rewritten"):
+        verify.verify(store, KEY.public_key(), export.load(str(tmp_path)), **MODES[mode])
+
+
+def test_an_in_memory_database_is_verified_by_this_process_alone() -> None:
+    """Workers open their own connections, and an in-memory SQLite is another, empty database to them."""
+    memory = open_store("sqlite://")
+    fill(memory, 40)
+    result = verify.verify(memory, None, workers=2, log_block=3, parallel_from=0)
+    assert (result.size, result.workers) == (40, 1)
+    memory.dispose()

@@ -1,17 +1,24 @@
-"""The one-pass verifier: every hash, link, cached subtree and checkpoint root, recomputed. Pure.
+"""The verifier: every hash, link, cached subtree and checkpoint root, recomputed. Pure.
 
-Rows come in seq order. Blocks of 2**LOG_BLOCK rows that start on a multiple of it take a fast path:
-hashes are computed over each row's stored prev_hash in one comprehension, then compared in bulk
-(each recomputed hash equals the stored one, each stored prev_hash equals the stored hash before
-it: the same guarantee as chaining one by one), and the block's subtree is built level by level.
-Any block that does not fit, or holds a problem, is walked entry by entry, which names the first
-bad entry precisely.
+Rows come in seq order, cut into blocks of 2**log_block rows that start on a multiple of it.
+`hash_block` checks a whole block in bulk: hashes computed over each row's stored prev_hash in one
+comprehension, then compared in bulk (each recomputed hash equals the stored one, each stored
+prev_hash equals the stored hash before it: the same guarantee as chaining one by one), and the
+block's perfect subtree built level by level. A block needs nothing from the blocks before it but
+the hash its first entry links to, which `Verification.add_block` compares: so blocks can be
+hashed anywhere (worker processes, see verify.py) and folded into the tree in order. A block that
+does not verify in bulk, and a partial one, is walked entry by entry, which names the first bad
+entry precisely.
+
+The root at any tree size is the fold of the perfect subtrees of its binary decomposition
+(RFC 9162 2.1.1). Those of a block boundary are the frontier; a checkpoint that ends inside a block
+takes the smaller ones from inside that block (`Block.prefixes`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -39,6 +46,8 @@ class Verified:
     root_hash: str
     checkpoints: int
     nodes: int
+    #: Processes that hashed the entries (1: this one alone).
+    workers: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,20 @@ class Start:
     size: int = 0
     prev_hash: str = GENESIS
     frontier: tuple[bytes, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A whole aligned block of entries whose hashes, numbers and inner links verified in bulk."""
+
+    start: int  #: entries before it, a multiple of its size
+    prev_hash: str  #: its first entry's stored prev_hash: the one link hash_block cannot check
+    head_hash: str  #: its last entry's hash
+    root: bytes  #: its perfect subtree
+    #: its subtrees of level >= node_level (level, index, hash), to compare with the cache
+    nodes: tuple[tuple[int, int, bytes], ...]
+    #: for each tree size asked that ends inside it: the perfect parts of [start, size), largest first
+    prefixes: tuple[tuple[int, tuple[bytes, ...]], ...]
 
 
 def _fail(message: str, ja: str) -> IntegrityError:
@@ -79,14 +102,68 @@ def entry_fault(row: Row, expect: int, prev: str) -> IntegrityError:
                  f"台帳のエントリ {seq} が改ざんされています: 内容とハッシュが一致しません")
 
 
-class _Pass:
-    """The state of one verification pass (a mutable accumulator, private to verify_rows)."""
+def sizes_inside(sizes: Sequence[int], start: int, end: int) -> tuple[int, ...]:
+    """The sorted `sizes` strictly between start and end: the tree sizes that end inside a block."""
+    return tuple(sizes[bisect_right(sizes, start):bisect_left(sizes, end)])
 
-    __slots__ = ("cache_fault", "cached", "compare", "good_size", "log_block", "node_level", "prev", "seen_nodes",
-                 "size", "stack", "target_sizes", "targets")
 
-    def __init__(self, start: Start, checkpoints: Sequence[Checkpoint], nodes: Mapping[tuple[int, int], str] | None,
-                 node_level: int, log_block: int) -> None:
+def hash_block(
+    part: Sequence[Row], start: int, log_block: int, node_level: int | None, sizes: Sequence[int] = ()
+) -> Block | None:
+    """Entries start+1 .. start+2**log_block checked in bulk; None when they do not verify.
+
+    None means a wrong count or numbering, a hash or a link inside the block: the caller walks the
+    block entry by entry to name the first bad one. `node_level` None returns no subtrees to compare
+    with the cache; `sizes` are tree sizes strictly inside the block whose roots will be asked.
+    """
+    block = 1 << log_block
+    if len(part) != block:
+        return None
+    sha = hashlib.sha256
+    digests = [sha(f"\x00{s}\n{t}\n{k}\n{a}\n{pl}\n{ph}".encode()).digest() for s, t, k, a, pl, ph, _ in part]
+    hexes = [d.hex() for d in digests]
+    if (hexes != [r[6] for r in part] or [r[5] for r in part[1:]] != hexes[:-1]
+            or [r[0] for r in part] != list(range(start + 1, start + block + 1))):
+        return None
+    levels, node = [digests], NODE_PREFIX
+    nodes: list[tuple[int, int, bytes]] = []
+    for height in range(1, log_block + 1):
+        pairs = iter(levels[-1])
+        level = [sha(node + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
+        levels.append(level)
+        if node_level is not None and height >= node_level:
+            first = start >> height
+            nodes.extend((height, first + i, h) for i, h in enumerate(level))
+    prefixes = tuple((size, _prefix_parts(levels, size - start)) for size in sizes)
+    return Block(start, part[0][5], hexes[-1], levels[-1][0], tuple(nodes), prefixes)
+
+
+def _prefix_parts(levels: Sequence[Sequence[bytes]], offset: int) -> tuple[bytes, ...]:
+    """The perfect subtrees of the block's first `offset` leaves: one per set bit of offset, largest first."""
+    parts, done = [], 0
+    for height in range(len(levels) - 2, -1, -1):
+        if offset >> height & 1:
+            parts.append(levels[height][done >> height])
+            done += 1 << height
+    return tuple(parts)
+
+
+class Verification:
+    """One verification pass in seq order: rows are fed (`feed`), or blocks hashed elsewhere are
+    folded in (`add_block`); `result` then checks what only the end can tell."""
+
+    __slots__ = ("cache_fault", "cached", "checkpoints", "compare", "good_size", "log_block", "node_level", "prev",
+                 "seen_nodes", "size", "stack", "target_sizes", "targets")
+
+    def __init__(
+        self,
+        checkpoints: Sequence[Checkpoint] = (),
+        nodes: Mapping[tuple[int, int], str] | None = None,
+        *,
+        node_level: int = NODE_LEVEL,
+        start: Start = Start(),
+        log_block: int = LOG_BLOCK,
+    ) -> None:
         self.log_block = log_block
         self.size = start.size
         self.prev = start.prev_hash
@@ -96,6 +173,7 @@ class _Pass:
         self.node_level = node_level
         self.seen_nodes = 0
         self.cache_fault: tuple[int, int] | None = None
+        self.checkpoints = len(checkpoints)
         self.targets: dict[int, list[Checkpoint]] = {}
         for cp in checkpoints:
             self.targets.setdefault(cp.tree_size, []).append(cp)
@@ -108,41 +186,56 @@ class _Pass:
                 self.cache_fault = key  # reported last: a bad entry or checkpoint says more
             self.seen_nodes += 1
 
-    def reached(self, size: int) -> None:
+    def reached(self, size: int, inside: Sequence[bytes] = ()) -> None:
+        """`size` entries verified; `inside` are the parts of them past the frontier (see Block.prefixes)."""
         if size in self.targets:
-            _check_roots(self.targets[size], fold(self.stack).hex(), self.good_size)
+            _check_roots(self.targets[size], fold([*self.stack, *inside]).hex(), self.good_size)
             self.good_size = size
 
+    def add_block(self, block: Block) -> bool:
+        """Fold in a block that verified in bulk; False (nothing changed) when it does not follow on."""
+        if block.start != self.size or block.prev_hash != self.prev:
+            return False
+        for size, parts in block.prefixes:
+            self.reached(size, parts)
+        for level, index, digest in block.nodes:
+            self.node_seen((level, index), digest)
+        _push(self, block.root, self.log_block, block.start)
+        self.size, self.prev = block.start + (1 << self.log_block), block.head_hash
+        self.reached(self.size)
+        return True
 
-def _fast(p: _Pass, part: list[Row]) -> bool:
-    """A whole aligned block with no checkpoint inside it; False (nothing changed) when it does not verify."""
-    block = 1 << p.log_block
-    end = p.size + block
-    if len(part) != block or p.size % block or bisect_right(p.target_sizes, p.size) < bisect_right(
-        p.target_sizes, end - 1
-    ):
-        return False
-    sha = hashlib.sha256
-    digests = [sha(f"\x00{s}\n{t}\n{k}\n{a}\n{pl}\n{ph}".encode()).digest() for s, t, k, a, pl, ph, _ in part]
-    hexes = [d.hex() for d in digests]
-    if (hexes != [r[6] for r in part] or [r[5] for r in part] != [p.prev, *hexes[:-1]]
-            or [r[0] for r in part] != list(range(p.size + 1, end + 1))):
-        return False
-    level, node = digests, NODE_PREFIX
-    for height in range(1, p.log_block + 1):
-        pairs = iter(level)
-        level = [sha(node + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
-        if p.compare and height >= p.node_level:
-            first = p.size >> height
-            for i, h in enumerate(level):
-                p.node_seen((height, first + i), h)
-    _push(p, level[0], p.log_block, p.size)
-    p.size, p.prev = end, hexes[-1]
-    p.reached(end)
-    return True
+    def feed(self, rows: Iterable[Row]) -> None:
+        """Verify rows that follow on from where the pass stands; raises at the first bad entry."""
+        block = 1 << self.log_block
+        it = iter(rows)
+        while part := list(islice(it, block - self.size % block)):  # realign after a partial start
+            if not self._fast(part):
+                _slow(self, part)
+
+    def _fast(self, part: list[Row]) -> bool:
+        if self.size % (1 << self.log_block):
+            return False
+        end = self.size + (1 << self.log_block)
+        hashed = hash_block(part, self.size, self.log_block, self.node_level if self.compare else None,
+                            sizes_inside(self.target_sizes, self.size, end))
+        return hashed is not None and self.add_block(hashed)
+
+    def result(self, workers: int = 1) -> Verified:
+        """What only the end can tell: checkpoints or cached subtrees beyond it, then an altered cache."""
+        _check_tail(self.size, self.targets, self.cached)
+        if self.cache_fault is not None:
+            level, index = self.cache_fault
+            first, last = (index << level) + 1, (index + 1) << level
+            raise _fail(
+                f"ledger subtree cache differs for entries {first}..{last}: ledger_nodes was altered or deleted",
+                f"台帳の部分木キャッシュ(エントリ {first}〜{last})が一致しません: "
+                "ledger_nodes が改ざんまたは削除されています",
+            )
+        return Verified(self.size, self.prev, fold(self.stack).hex(), self.checkpoints, self.seen_nodes, workers)
 
 
-def _push(p: _Pass, digest: bytes, height: int, start: int) -> None:
+def _push(p: Verification, digest: bytes, height: int, start: int) -> None:
     """Add a perfect subtree of 2**height leaves starting at leaf `start` to the right border."""
     k, stack = start >> height, p.stack
     while k & 1:
@@ -153,7 +246,7 @@ def _push(p: _Pass, digest: bytes, height: int, start: int) -> None:
     stack.append(digest)
 
 
-def _slow(p: _Pass, part: list[Row]) -> None:
+def _slow(p: Verification, part: list[Row]) -> None:
     """Entry by entry: raises naming the first bad one."""
     sha, node = hashlib.sha256, NODE_PREFIX
     stack, prev, expect = p.stack, p.prev, p.size + 1
@@ -190,27 +283,11 @@ def verify_rows(
 
     `nodes` is the subtree cache to compare with (None: do not compare). Raises IntegrityError naming
     the first bad entry; a cache that differs is reported last, as it says least. `log_block` sets the
-    fast path's block (2**log_block rows; tests make it small).
+    bulk path's block (2**log_block rows; tests make it small).
     """
-    p = _Pass(start, checkpoints, nodes, node_level, log_block)
-    block = 1 << log_block
-    it = iter(rows)
-    while True:
-        part = list(islice(it, block - p.size % block))  # realign on block boundaries after a partial start
-        if not part:
-            break
-        if not _fast(p, part):
-            _slow(p, part)
-    _check_tail(p.size, p.targets, p.cached)
-    if p.cache_fault is not None:
-        level, index = p.cache_fault
-        first, last = (index << level) + 1, (index + 1) << level
-        raise _fail(
-            f"ledger subtree cache differs for entries {first}..{last}: ledger_nodes was altered or deleted",
-            f"台帳の部分木キャッシュ(エントリ {first}〜{last})が一致しません: "
-            "ledger_nodes が改ざんまたは削除されています",
-        )
-    return Verified(p.size, p.prev, fold(p.stack).hex(), len(checkpoints), p.seen_nodes)
+    p = Verification(checkpoints, nodes, node_level=node_level, start=start, log_block=log_block)
+    p.feed(rows)
+    return p.result()
 
 
 def _check_roots(cps: Sequence[Checkpoint], root_hex: str, good_size: int) -> None:
@@ -245,3 +322,14 @@ def _check_tail(
             f"台帳のエントリ {size + 1} 以降がありません(切り詰め): 部分木キャッシュは {covered} 件を含みますが、"
             f"台帳は {size} で終わっています",
         )
+
+
+def segments(size: int, workers: int, log_block: int) -> list[tuple[int, int]]:
+    """The whole blocks of `size` entries cut into at most `workers` contiguous runs, as even as can be.
+
+    Each run is (start, end): entries start+1 .. end, both block boundaries. The partial block at the
+    end belongs to none.
+    """
+    blocks = size >> log_block
+    n = max(0, min(workers, blocks))
+    return [((blocks * k // n) << log_block, (blocks * (k + 1) // n) << log_block) for k in range(n)]
