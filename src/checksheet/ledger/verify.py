@@ -41,7 +41,10 @@ from checksheet.ledger.verifier import (
 from checksheet.store import Store
 from checksheet.store.models import CheckpointRow, LedgerEntryRow, LedgerNodeRow
 
-STREAM_BATCH = 20_000
+#: Rows fetched at a time. SQLite: a batch whose rows stay in the CPU cache reads fastest (20,000 rows at
+#: a time took half as long again as 1,000, measured). PostgreSQL: each batch is a round trip.
+SQLITE_BATCH = 1 << LOG_BLOCK
+SERVER_BATCH = 20_000
 #: Fewer entries than this (in whole blocks) are verified by this process alone: starting workers and
 #: opening their connections would cost more than they save.
 PARALLEL_FROM = 200_000
@@ -64,9 +67,9 @@ def time_column(conn: Connection) -> ColumnElement[str]:
 
 
 def stream_parts(
-    conn: Connection, first: int | None = None, last: int | None = None, size: int = STREAM_BATCH
+    conn: Connection, first: int | None = None, last: int | None = None, size: int | None = None
 ) -> Generator[Sequence[Row], None, None]:
-    """Rows in seq order, numbered first..last (None: no bound), `size` at a time.
+    """Rows in seq order, numbered first..last (None: no bound), `size` at a time (default: the dialect's batch).
 
     Whatever numbers the rows hold, so strays are seen too. On SQLite seq is the rowid (migration
     0003), so this is a straight walk of the table.
@@ -80,6 +83,7 @@ def stream_parts(
     if last is not None:
         stmt = stmt.where(LedgerEntryRow.seq <= last)
     if conn.dialect.name == "sqlite":
+        size = size or SQLITE_BATCH
         # Straight from the driver's cursor: SQLAlchemy's per-row result handling would double the cost,
         # and these columns need no conversion (the time is read as the stored text).
         compiled = stmt.compile(dialect=conn.dialect)
@@ -92,6 +96,7 @@ def stream_parts(
             cursor.close()
         return
     # Statement-level: Connection.execution_options would change the (session's) connection for good.
+    size = size or SERVER_BATCH
     result = conn.execute(stmt.execution_options(yield_per=size))
     for part in result.partitions(size):
         yield part  # Row objects: they unpack and index like the tuples SQLite gives
