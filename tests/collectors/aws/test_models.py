@@ -13,10 +13,9 @@ from botocore.exceptions import UnknownServiceError
 from botocore.model import ServiceModel
 
 from checksheet.collectors import aws
-from checksheet.collectors.aws import iam
+from checksheet.collectors.aws import iam, models
 from checksheet.collectors.aws.context import GLOBAL
 from checksheet.collectors.aws.engine import run_task
-from checksheet.collectors.aws import models
 from checksheet.collectors.aws.models import ScanLoader
 from checksheet.collectors.aws.registry import Collector, Scope, iam_action, registry
 from checksheet.model import Resource
