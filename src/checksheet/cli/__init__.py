@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import typer
@@ -88,4 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
+    # A command keeps most of what it allocates (modules, service models, an inventory) until it
+    # exits: the cyclic GC's default young generation of 700 objects made it trace them ~450 times
+    # in one AWS scan (0.3 s of a 2 s run). 10,000 keeps cycles collected at a fraction of the cost.
+    gc.set_threshold(10_000, 10, 10)
     sys.exit(main())

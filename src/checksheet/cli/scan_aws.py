@@ -112,6 +112,7 @@ def _collect(
             bar.update(task, completed=done, total=total or None, what=what[-60:])
 
         started = datetime.now(UTC)
+        gc.freeze()  # the modules loaded so far stay: later collections need not trace them again
         pending = _in_background(lambda: aws.scan(access, regions, tick))
         from checksheet import catalog, run
 
