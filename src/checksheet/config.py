@@ -20,6 +20,11 @@ STATE_DIR = ".checksheet"
 ENV_PREFIX = "CHECKSHEET_"
 
 
+def user_cache_dir() -> Path:
+    """Where checksheet keeps what it can make again (parsed models and catalogs): $XDG_CACHE_HOME or ~/.cache."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "checksheet"
+
+
 def _number(kind: type[int] | type[float], low: float, high: float | None = None) -> Callable[[Any], Any]:
     """A parser for a bounded number given in TOML or as the text of a variable."""
     def parse(value: Any) -> Any:

@@ -1,4 +1,8 @@
-"""The controls catalog: YAML data files, one per domain, loaded into frozen Controls."""
+"""The controls catalog: YAML data files, one per domain, loaded into frozen Controls.
+
+The embedded catalog is validated once per version and edit; later loads read the validated copy
+(catalog/validated.py) and need neither YAML nor pydantic.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,16 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
-from pydantic import ValidationError
-
-from checksheet.catalog.schema import ControlSchema, DomainSchema, TextSchema
+from checksheet.catalog import validated
 from checksheet.errors import CatalogError
 from checksheet.model import Control, ControlState, Domain, Evidence, Mappings, Text
 
+if TYPE_CHECKING:
+    from checksheet.catalog.schema import ControlSchema, TextSchema
+
 DATA = resources.files(__package__) / "data"
-#: libyaml's safe loader when available: it parses the catalog several times faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 PENDING_FILE = "pending_checks.yaml"
 
 
@@ -52,8 +55,14 @@ def _control(domain: str, c: ControlSchema) -> Control:
 
 def parse_domain(text: str, source: str) -> Domain:
     """Parse and validate one domain file; raise CatalogError naming the file and field."""
+    import yaml
+    from pydantic import ValidationError
+
+    from checksheet.catalog.schema import DomainSchema
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, several times faster, when present
     try:
-        raw = yaml.load(text, Loader=_LOADER)  # noqa: S506 (a safe loader: C or pure-Python)
+        raw = yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader: C or pure-Python)
         schema = DomainSchema.model_validate(raw)
     except yaml.YAMLError as err:
         raise CatalogError(f"{source}: not valid YAML: {err}") from err
@@ -77,6 +86,10 @@ def load_domains(directory: Path | None = None) -> tuple[Domain, ...]:
     )
     if not files:
         raise CatalogError(f"no catalog files in {root}")
+    kept = validated.cache_file([Path(str(f)) for f in files]) if directory is None else None
+    domains = validated.read(kept)
+    if domains is not None:
+        return domains
     domains = tuple(parse_domain(f.read_text(encoding="utf-8"), f.name) for f in files)
     seen: set[str] = set()
     for domain in domains:
@@ -84,6 +97,7 @@ def load_domains(directory: Path | None = None) -> tuple[Domain, ...]:
             if control.id in seen:
                 raise CatalogError(f"duplicate control id {control.id}")
             seen.add(control.id)
+    validated.write(kept, domains)
     return domains
 
 
@@ -100,5 +114,7 @@ def domains() -> tuple[Domain, ...]:
 
 def pending_checks() -> Mapping[str, str]:
     """Check ids the catalog may refer to before they are implemented."""
+    import yaml
+
     raw = yaml.safe_load((DATA / PENDING_FILE).read_text(encoding="utf-8")) or {}
     return {str(k): str(v) for k, v in raw.items()}

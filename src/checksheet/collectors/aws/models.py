@@ -36,6 +36,7 @@ from botocore.exceptions import DataNotFoundError
 from botocore.loaders import JSONFileLoader, Loader
 
 from checksheet.collectors.aws.registry import iam_action
+from checksheet.config import user_cache_dir
 
 SERVICE_MODEL = "service-2"
 #: Never cut: the credential chain calls them (AssumeRoleWithWebIdentity, SSO GetRoleCredentials...).
@@ -77,7 +78,7 @@ def _read_file(file: str, object_hook: Callable[[Json], Json] | None = None) -> 
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "checksheet" / "botocore-models"
+    return user_cache_dir() / "botocore-models"
 
 
 def cut(model: Json, keep: Callable[[str], bool]) -> Json:
