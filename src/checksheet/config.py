@@ -6,6 +6,7 @@ The project folder is the current directory unless CHECKSHEET_HOME names another
 from __future__ import annotations
 
 import os
+import threading
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,20 @@ ENV_PREFIX = "CHECKSHEET_"
 def user_cache_dir() -> Path:
     """Where checksheet keeps what it can make again (parsed models and catalogs): $XDG_CACHE_HOME or ~/.cache."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "checksheet"
+
+
+def keep_in_cache(file: Path, text: str) -> None:
+    """Write a cache file atomically (a concurrent reader sees a whole file or none); skipped when it cannot be.
+
+    A cache holds only what can be made again, so failing to keep it is never an error.
+    """
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        partial = file.with_name(f".{file.name}.{os.getpid()}.{threading.get_ident()}")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, file)
+    except OSError:
+        return
 
 
 def _number(kind: type[int] | type[float], low: float, high: float | None = None) -> Callable[[Any], Any]:

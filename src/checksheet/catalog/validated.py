@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from checksheet import __version__
-from checksheet.config import user_cache_dir
+from checksheet.config import keep_in_cache, user_cache_dir
 from checksheet.model import Control, ControlState, Domain, Evidence, Mappings, RecordKind, Text
 
 
@@ -75,10 +73,4 @@ def write(file: Path | None, domains: Sequence[Domain]) -> None:
         return
     document = [{"id": d.id, "title": _text(d.title), "controls": [_control(c) for c in d.controls]}
                 for d in domains]
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        partial = file.with_name(f".{file.name}.{os.getpid()}.{threading.get_ident()}")
-        partial.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-        os.replace(partial, file)
-    except OSError:
-        return
+    keep_in_cache(file, json.dumps(document, ensure_ascii=False))

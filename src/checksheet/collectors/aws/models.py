@@ -36,7 +36,7 @@ from botocore.exceptions import DataNotFoundError
 from botocore.loaders import JSONFileLoader, Loader
 
 from checksheet.collectors.aws.registry import iam_action
-from checksheet.config import user_cache_dir
+from checksheet.config import keep_in_cache, user_cache_dir
 
 SERVICE_MODEL = "service-2"
 #: Never cut: the credential chain calls them (AssumeRoleWithWebIdentity, SSO GetRoleCredentials...).
@@ -118,19 +118,6 @@ def _cached(file: Path | None) -> Any:
     return model if isinstance(model, dict) and "operations" in model else None
 
 
-def _keep(file: Path | None, model: Json) -> None:
-    """Write atomically (a concurrent scan reads a whole file or none); a cache that cannot be written is skipped."""
-    if file is None:
-        return
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        partial = file.with_name(f".{file.name}.{os.getpid()}.{threading.get_ident()}")
-        partial.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
-        os.replace(partial, file)
-    except OSError:
-        return
-
-
 class ScanLoader(Loader):  # type: ignore[misc]
     """A botocore data loader for one scan; `actions` (IAM actions) selects the operations kept.
 
@@ -182,7 +169,8 @@ class ScanLoader(Loader):  # type: ignore[misc]
             self._extras_processor.process(model, self._find_extras(service_name, type_name, version))
             if self._actions is not None and service_name not in WHOLE:
                 model = self._cut(service_name, model)
-            _keep(cached, model)
+            if cached is not None:
+                keep_in_cache(cached, json.dumps(model, separators=(",", ":")))
         return model
 
     def _cache_file(self, service_name: str, model_file: str) -> Path | None:
