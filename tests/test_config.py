@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from checksheet.config import CONFIG_FILE, DEFAULT_CONFIG, load_settings
+from checksheet.config import CONFIG_FILE, DEFAULT_CONFIG, keep_in_cache, load_settings, read_cache, user_cache_dir
 from checksheet.errors import ConfigError
 
 
@@ -59,3 +59,23 @@ def test_regions_from_the_environment_are_comma_separated(tmp_path: Path) -> Non
     env = {"CHECKSHEET_AWS_REGIONS": "us-east-1, ap-northeast-1,", "CHECKSHEET_ANSWER_THRESHOLD": "0.5"}
     settings = load_settings(tmp_path, environ=env)
     assert settings.aws_regions == ("us-east-1", "ap-northeast-1") and settings.answer_threshold == 0.5
+
+
+def test_cache_files_are_the_users_alone_and_others_are_not_trusted(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    kept = user_cache_dir() / "models" / "ec2.json"
+    keep_in_cache(kept, '{"operations": {}}')
+    assert read_cache(kept) == b'{"operations": {}}'
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert user_cache_dir().stat().st_mode & 0o777 == 0o700 and kept.parent.stat().st_mode & 0o777 == 0o700
+    kept.chmod(0o664)  # writable by the group: anyone in it could steer the scan's calls
+    assert read_cache(kept) is None
+    assert read_cache(tmp_path / "absent.json") is None
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "checksheet").write_text("a file where the folder should be", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    keep_in_cache(user_cache_dir() / "x.json", "{}")  # no exception
+    assert read_cache(user_cache_dir() / "x.json") is None

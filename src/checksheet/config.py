@@ -29,15 +29,32 @@ def user_cache_dir() -> Path:
 def keep_in_cache(file: Path, text: str) -> None:
     """Write a cache file atomically (a concurrent reader sees a whole file or none); skipped when it cannot be.
 
-    A cache holds only what can be made again, so failing to keep it is never an error.
+    A cache holds only what can be made again, so failing to keep it is never an error. Its folders
+    are the user's alone (0700), as read_cache requires.
     """
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        root = user_cache_dir()
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = file.with_name(f".{file.name}.{os.getpid()}.{threading.get_ident()}")
-        partial.write_text(text, encoding="utf-8")
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+            out.write(text)
         os.replace(partial, file)
     except OSError:
         return
+
+
+def read_cache(file: Path) -> bytes | None:
+    """A cache file's bytes, or None when absent or not to be trusted: not the user's own, or writable by
+    others (what it holds steers the scan's AWS calls, so it is held to the rule ssh applies to its keys)."""
+    try:
+        with file.open("rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_uid != os.getuid() or stat.st_mode & 0o022:
+                return None
+            return handle.read()
+    except OSError:
+        return None
 
 
 def _number(kind: type[int] | type[float], low: float, high: float | None = None) -> Callable[[Any], Any]:

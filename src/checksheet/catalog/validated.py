@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from checksheet import __version__
-from checksheet.config import keep_in_cache, user_cache_dir
+from checksheet.config import keep_in_cache, read_cache, user_cache_dir
 from checksheet.model import Control, ControlState, Domain, Evidence, Mappings, RecordKind, Text
 
 
@@ -57,14 +57,15 @@ def _from_control(d: dict[str, Any]) -> Control:
 
 
 def read(file: Path | None) -> tuple[Domain, ...] | None:
-    if file is None:
+    data = None if file is None else read_cache(file)
+    if data is None:
         return None
     try:
-        raw = json.loads(file.read_bytes())
+        raw = json.loads(data)
         return tuple(
             Domain(d["id"], Text(*d["title"]), tuple(_from_control(c) for c in d["controls"])) for d in raw
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None  # absent, half-written or from another layout: validated again
 
 

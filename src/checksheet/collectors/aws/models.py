@@ -36,7 +36,7 @@ from botocore.exceptions import DataNotFoundError
 from botocore.loaders import JSONFileLoader, Loader
 
 from checksheet.collectors.aws.registry import iam_action
-from checksheet.config import keep_in_cache, user_cache_dir
+from checksheet.config import keep_in_cache, read_cache, user_cache_dir
 
 SERVICE_MODEL = "service-2"
 #: Never cut: the credential chain calls them (AssumeRoleWithWebIdentity, SSO GetRoleCredentials...).
@@ -109,11 +109,12 @@ def cut(model: Json, keep: Callable[[str], bool]) -> Json:
 
 def _cached(file: Path | None) -> Any:
     """A model kept by an earlier scan, or None (none kept, or unreadable: it is made again)."""
-    if file is None:
+    data = None if file is None else read_cache(file)
+    if data is None:
         return None
     try:
-        model = json.loads(file.read_bytes())
-    except (OSError, ValueError):
+        model = json.loads(data)
+    except ValueError:
         return None
     return model if isinstance(model, dict) and "operations" in model else None
 
