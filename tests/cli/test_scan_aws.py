@@ -106,6 +106,16 @@ def test_scan_needs_a_project(project: Settings, aws_env: None, capsys: pytest.C
     assert result.code == 2 and "checksheet init" in result.err
 
 
+def test_a_database_that_cannot_be_opened_is_one_line_while_aws_is_still_answering(
+    project: Settings, aws_env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The API calls start before the store opens: its failure is still the one line of a store error.
+    monkeypatch.setenv("CHECKSHEET_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/checksheet")
+    result = invoke(capsys, "scan", "aws", "--regions", HOME, "--format", "json")
+    assert result.code == 2 and result.out == ""
+    assert result.err.startswith("checksheet: error: ") and result.err.count("\n") == 1
+
+
 def test_policy_formats(capsys: pytest.CaptureFixture[str]) -> None:
     document = json.loads(invoke(capsys, "aws", "policy").out)
     actions = document["Statement"][0]["Action"]
