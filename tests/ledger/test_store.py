@@ -320,3 +320,39 @@ def test_an_in_memory_database_is_verified_by_this_process_alone() -> None:
     result = verify.verify(memory, None, workers=2, log_block=3, parallel_from=0)
     assert (result.size, result.workers) == (40, 1)
     memory.dispose()
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("when", ["before the cache is read", "after the cache is read"])
+def test_entries_appended_while_verifying_are_left_to_the_next_run(
+    ledger: Store, mode: str, when: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live audit sink keeps appending: its entries and cached subtrees are no alarm, only not yet verified."""
+    appended: list[int] = []
+
+    def append_now() -> None:
+        if not appended:
+            appended.append(1)
+            fill(ledger, 200, start=150)  # commits entries with their new cached subtrees (64 and 128 wide)
+
+    if when == "before the cache is read":
+        real_head = verify._head
+
+        def head_then_append(conn: Any) -> int:
+            value = real_head(conn)
+            append_now()
+            return value
+
+        monkeypatch.setattr(verify, "_head", head_then_append)
+    else:
+        real_rows = verify.stream_rows
+
+        def append_then_rows(conn: Any, first: int | None = None, last: int | None = None) -> Any:
+            append_now()
+            return real_rows(conn, first, last)
+
+        monkeypatch.setattr(verify, "stream_rows", append_then_rows)
+    assert verify.verify(ledger, KEY.public_key(), **MODES[mode]).size == 150
+    assert appended
+    monkeypatch.undo()
+    assert verify.verify(ledger, KEY.public_key(), **MODES[mode]).size == 350

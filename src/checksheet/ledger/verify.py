@@ -18,6 +18,8 @@ import sys
 from collections.abc import Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
+from multiprocessing.connection import Connection as PipeEnd
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, String, func, select, type_coerce
@@ -102,11 +104,15 @@ def stream_parts(
         yield part  # Row objects: they unpack and index like the tuples SQLite gives
 
 
-def stream_rows(conn: Connection, first: int | None = None) -> Generator[Row, None, None]:
-    """Every row in seq order (from `first` on): whatever numbers it holds, so strays are seen too."""
-    with closing(stream_parts(conn, first)) as parts:
+def stream_rows(conn: Connection, first: int | None = None, last: int | None = None) -> Generator[Row, None, None]:
+    """Every row in seq order (from `first` on, up to `last`): whatever numbers it holds, so strays are seen too."""
+    with closing(stream_parts(conn, first, last)) as parts:
         for part in parts:
             yield from part
+
+
+def _head(conn: Connection) -> int:
+    return int(conn.execute(select(func.max(LedgerEntryRow.seq))).scalar() or 0)
 
 
 def stored_checkpoints(conn: Connection) -> list[StoredCheckpoint]:
@@ -192,20 +198,54 @@ def hash_segment(seg: Segment) -> list[Block | None]:
     return out
 
 
+def _hash_segment_into(seg: Segment, answer: PipeEnd) -> None:
+    """A worker's whole life: hash its segment, send the blocks, exit. Any failure sends no blocks: the
+    parent then reads that segment itself and reports what it finds there (with the real error)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the process group: the parent ends workers
+    try:
+        blocks = hash_segment(seg)
+    except Exception:  # reported by the parent's own read of the segment
+        blocks = []
+    try:
+        answer.send(blocks)
+    finally:
+        answer.close()
+
+
 def _fold_segments(store: Store, p: Verification, tasks: Sequence[Segment]) -> None:
     """Hash the segments in worker processes and fold their blocks in order into `p`, stopping at the
-    first that does not verify in bulk or does not follow on (the caller walks on from p.size)."""
+    first that does not verify in bulk or does not follow on (the caller walks on from p.size).
+
+    One process and one pipe per segment, nothing shared: ending the workers early (a fault, Ctrl-C)
+    cannot leave a lock held, as ending a multiprocessing.Pool mid-task can.
+    """
     # SQLite's rule: no open connection may be carried across fork(). The workers open their own.
     store.engine.dispose()
-    # Ctrl-C reaches the whole process group: the workers ignore it and this process ends them on the way out.
-    pool = multiprocessing.get_context("fork").Pool(len(tasks), signal.signal, (signal.SIGINT, signal.SIG_IGN))
-    with pool:  # leaving it ends the workers, also when a fault stops the fold early
-        for task, blocks in zip(tasks, pool.imap(hash_segment, tasks), strict=True):
+    fork = multiprocessing.get_context("fork")
+    started: list[tuple[Segment, Any, PipeEnd]] = []
+    try:
+        for task in tasks:
+            receive, send = fork.Pipe(duplex=False)
+            worker = fork.Process(target=_hash_segment_into, args=(task, send), daemon=True)
+            worker.start()
+            send.close()  # this process keeps only the receiving end: EOF when the worker is gone
+            started.append((task, worker, receive))
+        for task, _, receive in started:
+            try:
+                blocks: list[Block | None] = receive.recv()
+            except EOFError:  # the worker died without an answer
+                return
             for block in blocks:
                 if block is None or not p.add_block(block):
                     return
-            if p.size != task.end:  # rows missing at the end of the segment
+            if p.size != task.end:  # rows missing at the end of the segment, or a worker that failed
                 return
+    finally:
+        for _, worker, receive in started:
+            receive.close()
+            if worker.is_alive():
+                worker.terminate()
+            worker.join()
 
 
 def verify(
@@ -224,14 +264,22 @@ def verify(
     `workers` (default: worker_count()), `log_block` and `parallel_from` set how the entries are shared
     among processes; tests make them small.
     """
+    # The ledger is a live audit sink: appends may commit while this runs. It verifies the entries that
+    # existed when it began (`last`), which appends never change, and leaves later ones to the next run.
+    # Read in this order, every checkpoint is within `last`; a cached subtree past it is a concurrent
+    # append's only if its entries exist by the time the cache has been read (an append commits both).
     with store.engine.connect() as conn:
         stored = [(f"stored checkpoint #{c.id}", c.signed) for c in stored_checkpoints(conn)]
         holds = checked([*stored, *exported], key)
+        last = _head(conn)
         nodes = {
             (int(lv), int(ix)): str(h)
             for lv, ix, h in conn.execute(select(LedgerNodeRow.level, LedgerNodeRow.idx, LedgerNodeRow.hash))
         }
-        last = int(conn.execute(select(func.max(LedgerEntryRow.seq))).scalar() or 0)
+        appended = _head(conn)
+    # Subtrees covering entries that exist only since `last` are set aside; one beyond every entry stays,
+    # to be reported as a truncation.
+    nodes = {k: h for k, h in nodes.items() if not last < (k[1] + 1) << k[0] <= appended}
     p = Verification(holds, nodes, log_block=log_block)
     shares = segments(last, worker_count() if workers is None else workers, log_block)
     if len(shares) < 2 or shares[-1][1] < parallel_from or not _shared_database(store):
@@ -240,7 +288,7 @@ def verify(
         node_level = p.node_level if p.compare else None
         _fold_segments(store, p, [Segment(store.url, a, b, log_block, node_level, tuple(p.target_sizes))
                                   for a, b in shares])
-    with store.engine.connect() as conn, closing(stream_rows(conn, p.size + 1 if p.size else None)) as rows:
+    with store.engine.connect() as conn, closing(stream_rows(conn, p.size + 1 if p.size else None, last)) as rows:
         p.feed(rows)  # the partial block at the end, or everything from the first block that failed in bulk
     result = p.result(workers=len(shares) or 1)
     if tables:
