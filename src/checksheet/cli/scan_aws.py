@@ -60,8 +60,6 @@ def _regions(value: str | None, configured: tuple[str, ...]) -> tuple[str, ...]:
 
 def _access(profile: str | None, role_arns: list[str], org_role: str | None, external_id: str | None,
             workers: int) -> aws.Access:
-    from checksheet.collectors import aws
-
     if role_arns and org_role:
         raise UsageError("use --role-arn or --org-role, not both",
                          ja="--role-arn と --org-role は同時に指定できません")
@@ -73,6 +71,8 @@ def _access(profile: str | None, role_arns: list[str], org_role: str | None, ext
     if org_role is not None and not _ROLE_NAME.match(org_role):
         raise UsageError(f"--org-role: {org_role!r} is not a role name",
                          ja=f"--org-role: {org_role!r} はロール名ではありません")
+    from checksheet.collectors import aws  # botocore: loaded once the arguments are known to be good
+
     return aws.Access(profile=profile, role_arns=tuple(role_arns), org_role=org_role, external_id=external_id,
                       workers=workers)
 
