@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from checksheet.demo.seed import PRIMARY, REGIONS, SECONDARY, Manifest, seed
 from checksheet.demo.server import EmulatedAws, aws_env
@@ -196,6 +197,20 @@ def test_edge_waf_tls_and_certificates(aws: Any, manifest: Manifest) -> None:
             assert (left["NotAfter"] - datetime.now(UTC) < timedelta(days=30)) == (c["CertificateArn"] in soon)
     assert aws("backup").list_backup_plans()["BackupPlansList"]
     assert aws("backup").list_backup_vaults()["BackupVaultList"][0]["Locked"]
+
+
+def test_a_service_the_emulator_lacks_is_not_implemented_and_not_retried(
+    emulated: tuple[EmulatedAws, Manifest], aws: Any
+) -> None:
+    server = emulated[0]
+    before = server.requests()
+    with pytest.raises(ClientError) as err:
+        aws("accessanalyzer").list_analyzers()
+    answer = err.value.response
+    assert answer["Error"]["Code"] == "NotImplemented" and answer["ResponseMetadata"]["HTTPStatusCode"] == 501
+    assert "access-analyzer" in answer["Error"]["Message"]
+    after = server.requests()
+    assert (after.total - before.total, after.server_errors - before.server_errors) == (1, 1)  # asked once
 
 
 def test_size_must_be_positive() -> None:

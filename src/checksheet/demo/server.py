@@ -7,6 +7,7 @@ caller's environment back as it was.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -80,6 +81,15 @@ class _Counter:
             return RequestCounts(sum(self._services.values()), dict(self._services), self._errors)
 
 
+def _not_implemented(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    """The answer for a service the emulator does not have."""
+    service = _service_of(environ.get("HTTP_AUTHORIZATION", ""))
+    body = json.dumps({"__type": "NotImplemented", "message": f"the emulated AWS does not implement {service}"})
+    start_response("501 Not Implemented", [("Content-Type", "application/json"),
+                                           ("x-amzn-ErrorType", "NotImplemented")])
+    return [body.encode()]
+
+
 def _service_of(authorization: str) -> str:
     # "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/ec2/aws4_request, ..."
     scope = authorization.partition("Credential=")[2].split(",")[0].split("/")
@@ -125,7 +135,7 @@ class EmulatedAws:
 
         class _Dispatcher(DomainDispatcherApplication):
             # moto prints a hint to stdout for each request to a service it lacks (Access
-            # Analyzer); stdout belongs to the CLI. The answer (HTTP 500) stays the same.
+            # Analyzer); stdout belongs to the CLI.
             def get_backend_for_host(self, host: str | None) -> Any:
                 if host and "amazonaws.com" in host and not any(
                     p.match(f"http://{host}") for _, p in self.backend_url_patterns
@@ -133,12 +143,17 @@ class EmulatedAws:
                     return None
                 return super().get_backend_for_host(host)
 
+        def _backend_app(service: Any) -> Any:
+            # A service moto lacks is answered as a real endpoint answers an operation it lacks
+            # (HTTP 501, NotImplemented), not by an internal error that clients retry.
+            return _not_implemented if service is None else create_backend_app(service)
+
         outer = self
 
         class _Server(ThreadedMotoServer):
             # Same wiring as moto's own entry point, with the counter around the app.
             def _server_entry(self) -> None:
-                outer._counter = _Counter(_Dispatcher(create_backend_app))
+                outer._counter = _Counter(_Dispatcher(_backend_app))
                 self._server = make_server(self._ip_address, self._port, outer._counter, True, request_handler=_Quiet)
                 self._server_ready_event.set()
                 self._server.serve_forever()
