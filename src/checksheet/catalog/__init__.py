@@ -104,7 +104,7 @@ def load_domains(directory: Path | None = None) -> tuple[Domain, ...]:
 @cache
 def catalog() -> Mapping[str, Control]:
     """The embedded catalog, by control id, in file order."""
-    return {c.id: c for d in load_domains() for c in d.controls}
+    return {c.id: c for d in domains() for c in d.controls}
 
 
 @cache

@@ -22,9 +22,10 @@ from checksheet.model import Control, ControlState, Domain, Evidence, Mappings, 
 def cache_file(files: Sequence[Path], folder: Path | None = None) -> Path | None:
     """Where the validated copy of these data files is kept; None when a file cannot be examined."""
     try:
-        identity = [__version__, *[(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files]]
+        stats = [(f.name, f.stat()) for f in files]
     except OSError:
         return None
+    identity = [__version__, *[(name, st.st_size, st.st_mtime_ns) for name, st in stats]]
     digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:32]
     return (folder or user_cache_dir()) / f"catalog-{digest}.json"
 
