@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from checksheet.config import Settings, load_settings
 from checksheet.store import Store, open_store
 from checksheet.store.models import Base
+from tests.cli_runner import Result, invoke
 
 PG_ADMIN_URL = os.environ.get(
     "CHECKSHEET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -104,3 +105,18 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
             monkeypatch.delenv(key)
     monkeypatch.setenv("CHECKSHEET_HOME", str(tmp_path))
     return load_settings()
+
+
+@pytest.fixture
+def cli(project: Settings, store: Store, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """`checksheet init` done in an empty English project whose database is the `store` fixture's;
+    returns a runner of further commands through the real entry point."""
+    monkeypatch.setenv("CHECKSHEET_DATABASE_URL", store.url)
+    monkeypatch.setenv("CHECKSHEET_LANG", "en")
+
+    def run(*args: str) -> Result:
+        return invoke(capsys, *args)
+
+    assert run("init").code == 0
+    return run

@@ -7,26 +7,12 @@ import json
 import stat
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from checksheet.config import Settings
 from checksheet.ledger import merkle
 from checksheet.store import Store
-from tests.cli_runner import Result, invoke
-
-
-@pytest.fixture
-def cli(project: Settings, store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    """`checksheet init` done in an empty project whose database is the `store` fixture's."""
-    monkeypatch.setenv("CHECKSHEET_DATABASE_URL", store.url)
-    monkeypatch.setenv("CHECKSHEET_LANG", "en")
-
-    def run(*args: str) -> Result:
-        return invoke(capsys, *args)
-
-    assert run("init").code == 0
-    return run
+from tests.cli_runner import Result
 
 
 def one_line(result: Result) -> str:

@@ -8,25 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
-from checksheet.config import Settings
-from checksheet.store import Store
-from tests.cli_runner import Result, invoke
-
 TODAY = datetime.now(UTC).date()
-
-
-@pytest.fixture
-def cli(project: Settings, store: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("CHECKSHEET_DATABASE_URL", store.url)
-    monkeypatch.setenv("CHECKSHEET_LANG", "en")
-
-    def run(*args: str) -> Result:
-        return invoke(capsys, *args)
-
-    assert run("init").code == 0
-    return run
 
 
 def status_of(cli, control_id: str) -> str:  # type: ignore[no-untyped-def]
