@@ -76,9 +76,9 @@ def _overrides(
 
 
 def _col(col: int | None) -> str:
-    from checksheet.questionnaire.layout import col_letter
+    from checksheet.questionnaire.ooxml import col_letters
 
-    return col_letter(col) if col else "-"
+    return col_letters(col) if col else "-"
 
 
 def _inspect_json(book: Book, layouts: list[SheetLayout]) -> dict[str, Any]:

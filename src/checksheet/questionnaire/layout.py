@@ -89,14 +89,6 @@ class SheetLayout:
     note_rows: tuple[int, ...] = ()
 
 
-def col_letter(col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def parse_col(value: str) -> int:
     """A column given as a letter (C) or a 1-based number (3)."""
     value = value.strip().upper()
