@@ -145,6 +145,11 @@ def ods_book(path: Path) -> Path:
         '<office:body><office:spreadsheet><table:table table:name="シート1">'
         f"{body}</table:table></office:spreadsheet></office:body></office:document-content>"
     )
+    return write_ods(path, content)
+
+
+def write_ods(path: Path, content: str) -> Path:
+    """An OpenDocument spreadsheet holding `content` (content.xml): the mimetype first, then a manifest."""
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'

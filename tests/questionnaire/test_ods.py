@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from checksheet.questionnaire.layout import detect_book
 from checksheet.questionnaire.ods import parse_address
 from checksheet.questionnaire.read import read_book
 from checksheet.store import Store, open_store
-from tests.questionnaire.books import status
+from tests.questionnaire.books import status, write_ods
 
 NS = (
     'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -68,18 +67,7 @@ def ods_with_lists(path: Path, doctype: str = "") -> Path:
         "table:cell-range-address=\"$'選択 肢'.$A$1:.$A$2\"/></table:named-expressions>"
         "</office:spreadsheet></office:body></office:document-content>"
     )
-    manifest = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-        '<manifest:file-entry manifest:full-path="/" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
-    )
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
-    return path
+    return write_ods(path, content)
 
 
 def test_the_three_kinds_of_list_and_where_they_apply(tmp_path: Path) -> None:
